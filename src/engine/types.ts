@@ -1,0 +1,144 @@
+/**
+ * The engine's public contract. The engine knows nothing of HTTP, XML or storage: it takes image bytes and
+ * options and returns typed fields, advanced info and diagnostics, or throws a ServiceError whose code is
+ * one of the spec's FailedOperation.* codes.
+ *
+ * Stages (one module each, same call shape `(input, ctx) => Promise<Output>`):
+ *   decode → locate → detect → recognize → extract → validate → advanced
+ */
+
+export type CardSide = 'FRONT' | 'BACK';
+/** What a located card turned out to be. A temporary card carries all items on one face. */
+export type CardKind = 'FRONT' | 'BACK' | 'TEMPORARY';
+
+/** The spec's Config keys, all boolean, all false by default. */
+export const CONFIG_KEYS = [
+  'CropIdCard',
+  'CropPortrait',
+  'CopyWarn',
+  'BorderCheckWarn',
+  'ReshootWarn',
+  'DetectPsWarn',
+  'TempIdWarn',
+  'InvalidDateWarn',
+  'Quality',
+  'MultiCardDetect',
+] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+export type IdCardConfig = Readonly<Record<ConfigKey, boolean>>;
+
+export const DEFAULT_CONFIG: IdCardConfig = Object.freeze(
+  Object.fromEntries(CONFIG_KEYS.map((k) => [k, false])) as Record<ConfigKey, boolean>,
+);
+
+export interface RecognizeRequest {
+  /** Raw file bytes as uploaded (PNG, JPEG or BMP). */
+  image: Uint8Array;
+  cardSide?: CardSide;
+  config?: Partial<IdCardConfig>;
+  /** Clock for validity-period checks (tests inject it). */
+  now?: Date;
+  /** Collect per-stage diagnostics (detector scores, boxes) for the CLI's --verbose. */
+  verbose?: boolean;
+}
+
+/** The eight fields, as the spec returns them. Absent = not on this side / not readable. */
+export interface IdInfo {
+  Name?: string;
+  Sex?: string;
+  Nation?: string;
+  /** `YYYY/M/D`, no zero padding (the spec's sample `1987/1/1`). */
+  Birth?: string;
+  Address?: string;
+  IdNum?: string;
+  Authority?: string;
+  /** As printed: `2015.03.07-2035.03.07` or `2016.05.27-长期`. */
+  ValidDate?: string;
+}
+export const ID_FIELDS = ['Name', 'Sex', 'Nation', 'Birth', 'Address', 'IdNum', 'Authority', 'ValidDate'] as const;
+export type IdField = (typeof ID_FIELDS)[number];
+
+/** Warning codes as the COS CI doc writes them (9100–9106); rendered with a leading '-' as the SDKs see them. */
+export type WarnCode = 9100 | 9101 | 9102 | 9103 | 9104 | 9105 | 9106;
+
+export interface AdvancedInfo {
+  /** Base64 JPEG of the rectified card (CropIdCard). */
+  IdCard?: string;
+  /** Base64 JPEG of the portrait (CropPortrait). */
+  Portrait?: string;
+  /** 0–100, lower = blurrier (Quality). */
+  Quality?: number;
+  /** 0–100 (BorderCheckWarn). */
+  BorderCodeValue?: number;
+  /** Codes raised by the switched-on detectors, in ascending order. */
+  WarnInfos?: WarnCode[];
+}
+
+/** One detector's verdict, kept for --verbose so a false alarm can be understood. */
+export interface DetectorReport {
+  name: string;
+  code?: WarnCode;
+  score: number;
+  threshold: number;
+  fired: boolean;
+  reason: string;
+}
+
+export interface RecognitionResult {
+  side: CardKind;
+  idInfo: IdInfo;
+  advancedInfo: AdvancedInfo;
+  /** Milliseconds per stage, plus `total`. */
+  timings: Record<string, number>;
+  /** Only with `verbose`. */
+  diagnostics?: {
+    cards: Array<{ kind: CardKind; quad: Quad; score: number }>;
+    detectors: DetectorReport[];
+    lines?: Array<{ text: string; confidence: number; box: Quad; field?: IdField }>;
+  };
+}
+
+/** The engine as the server, the CLI and the benchmarks see it. Implemented in src/engine/index.ts. */
+export interface IdCardRecognizer {
+  recognize(req: RecognizeRequest): Promise<RecognitionResult>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Geometry (habit 3: record every resize/rotation/warp so any box maps back to the original image)
+
+export interface Point {
+  x: number;
+  y: number;
+}
+/** Four corners, clockwise from the card's own top-left (top-left, top-right, bottom-right, bottom-left). */
+export type Quad = [Point, Point, Point, Point];
+/** Row-major 3×3 homography. */
+export type Homography = [number, number, number, number, number, number, number, number, number];
+
+/** A decoded image: tightly packed 8-bit RGB (3 channels) or RGBA (4). */
+export interface RasterImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+}
+
+/** Shared per-request context passed to every stage. */
+export interface StageContext {
+  /** Stages add their elapsed milliseconds here under their own name. */
+  timings: Record<string, number>;
+  verbose: boolean;
+  now: Date;
+}
+
+/** One recognised text line. */
+export interface TextLine {
+  text: string;
+  /** Mean character probability, 0..1. */
+  confidence: number;
+  /** Per-character candidates: best first, each with its probability (for validation/correction). */
+  chars: Array<{ candidates: Array<{ char: string; prob: number }> }>;
+  /** The line's box in canonical card coordinates (see src/domain/cardLayout.ts). */
+  box: Quad;
+}
