@@ -142,3 +142,60 @@ export interface TextLine {
   /** The line's box in canonical card coordinates (see src/domain/cardLayout.ts). */
   box: Quad;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Stage contracts (each stage is one module; see DEVELOPERS.md)
+
+/** decode.ts: `decodeImage(bytes, ctx): Promise<DecodedImage>` — RGB, EXIF orientation applied. */
+export interface DecodedImage {
+  image: RasterImage;
+  format: 'png' | 'jpeg' | 'bmp';
+  /** Scale from the decoded raster back to the file's pixels (1 unless decode downscaled a huge photo). */
+  scaleToOriginal: number;
+}
+
+/** detect.ts: `detectText(image, ctx, opts?): Promise<TextBox[]>` — boxes in the given image's pixels. */
+export interface TextBox {
+  quad: Quad;
+  score: number;
+}
+
+/** recognize.ts: `recognizeLines(image, quads, ctx, opts?): Promise<LineReading[]>` — one reading per quad. */
+export interface LineReading {
+  text: string;
+  confidence: number;
+  chars: TextLine['chars'];
+}
+
+/** The OCR primitives the card pipeline needs, bundled so they can be passed around (and loaded once per worker). */
+export interface OcrModels {
+  detect(image: RasterImage, ctx: StageContext, opts?: { maxSide?: number; boxThresh?: number }): Promise<TextBox[]>;
+  /** `charset: 'id-number'` masks the CTC classes to 0-9 and X (recognition-notes.md). */
+  recognize(image: RasterImage, quads: Quad[], ctx: StageContext, opts?: { charset?: 'all' | 'id-number' }): Promise<LineReading[]>;
+}
+
+/** locate.ts: `locateCards(decoded, models, ctx): Promise<LocatedCard[]>` — every card found, most prominent first. */
+export interface LocatedCard {
+  kind: CardKind;
+  /** Corners in the decoded image's pixels, clockwise from the card's own top-left (so orientation is settled). */
+  quad: Quad;
+  /** Maps decoded-image pixels → canonical card pixels (856×540). */
+  homography: Homography;
+  /** The rectified, upright card at canonical size. */
+  card: RasterImage;
+  /** 0..1 confidence that this is an ID card of `kind`. */
+  score: number;
+  /** How the quad was found: edges of the card outline, or anchor labels (text-first). */
+  method: 'edges' | 'text' | 'both';
+  /** Text lines already read while locating (canonical coordinates), reusable by extract. */
+  lines?: TextLine[];
+}
+
+/** advanced/index.ts: `computeAdvanced(input, config, ctx): Promise<{ advancedInfo, reports }>` */
+export interface AdvancedInput {
+  decoded: DecodedImage;
+  cards: LocatedCard[];
+  target: LocatedCard;
+  idInfo: IdInfo;
+  lines: TextLine[];
+}
