@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { DecodedImage, LocatedCard, Quad } from '../types.ts';
+import { borderCutReport } from './border.ts';
+import { homographyFromRectToQuad, invertHomography } from './warp.ts';
+
+/** A decoded frame of the given size holding a card at `quad` (only geometry matters to this detector). */
+function cardIn(width: number, height: number, quad: Quad): { decoded: DecodedImage; card: LocatedCard } {
+  const decoded: DecodedImage = { image: { data: new Uint8Array(width * height * 3), width, height, channels: 3 }, format: 'png', scaleToOriginal: 1 };
+  const card = { kind: 'FRONT', quad, homography: invertHomography(homographyFromRectToQuad(856, 540, quad)) } as LocatedCard;
+  return { decoded, card };
+}
+const rect = (x: number, y: number, w: number, h: number): Quad => [
+  { x, y },
+  { x: x + w, y },
+  { x: x + w, y: y + h },
+  { x, y: y + h },
+];
+
+describe('border cut warning 9101', () => {
+  it('stays quiet for a card well inside the frame', () => {
+    const { decoded, card } = cardIn(1200, 900, rect(100, 100, 856, 540));
+    expect(borderCutReport(decoded, card)).toMatchObject({ code: 9101, score: 0, fired: false });
+  });
+
+  it('stays quiet for a scan cropped tight to the card, which loses nothing', () => {
+    const { decoded, card } = cardIn(856, 540, rect(0, 0, 856, 540));
+    expect(borderCutReport(decoded, card).fired).toBe(false);
+  });
+
+  it('fires when a tenth of the card lies beyond the right edge', () => {
+    const { decoded, card } = cardIn(1000, 700, rect(230, 80, 856, 540));
+    const r = borderCutReport(decoded, card);
+    expect(r.fired).toBe(true);
+    expect(r.score).toBe(100);
+  });
+
+  it('fires when only a corner is clipped, under perspective', () => {
+    const quad: Quad = [
+      { x: -20, y: 40 },
+      { x: 700, y: 10 },
+      { x: 760, y: 480 },
+      { x: 30, y: 520 },
+    ];
+    const { decoded, card } = cardIn(1000, 700, quad);
+    expect(borderCutReport(decoded, card).fired).toBe(true);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * BorderCheckWarn, first half → 9101: the card's border is incomplete because the image frame cuts it.
+ *
+ * Geometry, not pixels: the located homography says where every point of the canonical card falls in the
+ * photo, even the parts the frame cut off (locate fits it from the visible outline or the printed labels).
+ * We sample the card's area and outline through the inverse map and measure how much lies beyond the
+ * frame. A tolerance of 0.5 mm absorbs corner jitter of the locator, so a card laid exactly against the
+ * scanner's edge is not called cut.
+ *
+ * Score (0–100, ≥ 50 warns, as COS CI's BorderCodeValue): 50 when 1% of the card's area or 10% of its
+ * outline is outside the frame, 100 from 2% / 20%; at least 60 when any corner is outside.
+ */
+import { CANONICAL_HEIGHT, CANONICAL_WIDTH } from '../../domain/cardLayout.ts';
+import type { DecodedImage, DetectorReport, LocatedCard } from '../types.ts';
+import { clamp } from './raster.ts';
+import { applyHomography, invertHomography } from './warp.ts';
+
+export const BORDER_THRESHOLD = 50;
+/** 0.5 mm in canonical px (10 px/mm). */
+const TOLERANCE_CANONICAL = 5;
+const GRID_X = 43;
+const GRID_Y = 27;
+const OUTLINE_STEPS = 100;
+/** Score of a card with any corner beyond the frame (past the tolerance), however little of it is lost. */
+const CLIPPED_CORNER_SCORE = 60;
+
+export interface CutMeasure {
+  /** Fraction of the card's area whose image position is beyond the frame. */
+  areaOutside: number;
+  /** Fraction of the card's outline beyond the frame. */
+  outlineOutside: number;
+  /** Corners beyond the frame (a clipped corner is an incomplete border however small). */
+  cornersOutside: number;
+}
+
+export function measureCut(decoded: DecodedImage, card: LocatedCard): CutMeasure {
+  const toImage = invertHomography(card.homography);
+  const { width: W, height: H } = decoded.image;
+  // Tolerance in image px: the local scale of 0.5 mm at the card's centre.
+  const c = applyHomography(toImage, { x: CANONICAL_WIDTH / 2, y: CANONICAL_HEIGHT / 2 });
+  const c2 = applyHomography(toImage, { x: CANONICAL_WIDTH / 2 + TOLERANCE_CANONICAL, y: CANONICAL_HEIGHT / 2 });
+  const tol = Math.max(1, Math.hypot(c2.x - c.x, c2.y - c.y));
+  const outside = (x: number, y: number) => {
+    const p = applyHomography(toImage, { x, y });
+    return p.x < -tol || p.y < -tol || p.x > W + tol || p.y > H + tol;
+  };
+  let outArea = 0;
+  for (let j = 0; j < GRID_Y; j++) {
+    for (let i = 0; i < GRID_X; i++) {
+      if (outside(((i + 0.5) / GRID_X) * CANONICAL_WIDTH, ((j + 0.5) / GRID_Y) * CANONICAL_HEIGHT)) outArea++;
+    }
+  }
+  let outLine = 0;
+  const corners = [
+    [0, 0],
+    [CANONICAL_WIDTH, 0],
+    [CANONICAL_WIDTH, CANONICAL_HEIGHT],
+    [0, CANONICAL_HEIGHT],
+  ];
+  for (let e = 0; e < 4; e++) {
+    const [ax, ay] = corners[e];
+    const [bx, by] = corners[(e + 1) % 4];
+    for (let s = 0; s < OUTLINE_STEPS; s++) {
+      const t = (s + 0.5) / OUTLINE_STEPS;
+      if (outside(ax + (bx - ax) * t, ay + (by - ay) * t)) outLine++;
+    }
+  }
+  const cornersOutside = corners.filter(([x, y]) => outside(x, y)).length;
+  return { areaOutside: outArea / (GRID_X * GRID_Y), outlineOutside: outLine / (4 * OUTLINE_STEPS), cornersOutside };
+}
+
+export function borderCutReport(decoded: DecodedImage, card: LocatedCard): DetectorReport {
+  const m = measureCut(decoded, card);
+  const extent = Math.round(clamp(Math.max(m.areaOutside / 0.02, m.outlineOutside / 0.2), 0, 1) * 100);
+  const score = Math.max(extent, m.cornersOutside > 0 ? CLIPPED_CORNER_SCORE : 0);
+  return {
+    name: 'border-cut',
+    code: 9101,
+    score,
+    threshold: BORDER_THRESHOLD,
+    fired: score >= BORDER_THRESHOLD,
+    reason: `${(m.areaOutside * 100).toFixed(1)}% of the card area, ${(m.outlineOutside * 100).toFixed(1)}% of its outline and ${m.cornersOutside} corner(s) beyond the frame`,
+  };
+}
+
+/**
+ * Which cells of a `w`×`h` grid over the canonical card lie inside the frame (1) or beyond it (0). Parts
+ * cut off by the frame are this check's business (9101), not the content detectors': the rectified
+ * raster there only repeats the frame's edge pixels, so they leave those cells out.
+ */
+export function visibleGrid(card: LocatedCard, frame: { width: number; height: number } | undefined, w: number, h: number): Uint8Array {
+  const m = new Uint8Array(w * h).fill(1);
+  if (!frame) return m;
+  const toImage = invertHomography(card.homography);
+  const sx = card.card.width / w;
+  const sy = card.card.height / h;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const p = applyHomography(toImage, { x: (x + 0.5) * sx, y: (y + 0.5) * sy });
+      if (p.x < 1 || p.y < 1 || p.x > frame.width - 1 || p.y > frame.height - 1) m[y * w + x] = 0;
+    }
+  }
+  return m;
+}

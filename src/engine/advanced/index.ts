@@ -1,0 +1,81 @@
+/**
+ * The advanced stage: everything in COS CI IDCardOCR's `Config` besides the fields — crops, the quality
+ * score and the risk warnings (9100–9106). Each detector is its own module returning a DetectorReport
+ * (score, threshold, why), so `--verbose` shows why a warning was or was not raised.
+ *
+ * Only switched-on flags run (each flag defaults to false and costs nothing when off), and `WarnInfos`
+ * holds only codes of detectors that fired and whose flag is on, in ascending order (the spec's order).
+ * MultiCardDetect belongs to the card pipeline (it turns into FailedOperation.MultiCardError there).
+ */
+import type { AdvancedInfo, AdvancedInput, DetectorReport, IdCardConfig, StageContext, WarnCode } from '../types.ts';
+import { borderCutReport } from './border.ts';
+import { photocopyReport } from './copy.ts';
+import { cropPortraitFrom, encodeJpegBase64, rectifiedCardForCrop } from './crops.ts';
+import { type OcclusionAnalysis, analyseOcclusion, occlusionReport } from './occlusion.ts';
+import { doctoredReport } from './ps.ts';
+import { qualityReport } from './quality.ts';
+import { reshootReport } from './reshoot.ts';
+import { temporaryCardReport } from './temporary.ts';
+import { validityReport } from './validity.ts';
+
+export async function computeAdvanced(
+  input: AdvancedInput,
+  config: IdCardConfig,
+  ctx: StageContext,
+): Promise<{ advancedInfo: AdvancedInfo; reports: DetectorReport[] }> {
+  const started = performance.now();
+  const { decoded, target } = input;
+  const advancedInfo: AdvancedInfo = {};
+  const reports: DetectorReport[] = [];
+  const warnings = new Set<WarnCode>();
+  const record = (r: DetectorReport) => {
+    reports.push(r);
+    if (r.fired && r.code !== undefined) warnings.add(r.code);
+  };
+  // Per-detector time, kept only for --verbose so a slow detector can be found without a profiler.
+  const timed = async <T>(name: string, run: () => T | Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const out = await run();
+    if (ctx.verbose) ctx.timings[`advanced.${name}`] = performance.now() - t0;
+    return out;
+  };
+
+  // The occlusion analysis serves 9105 and tells the edit detector which fields a cover hides: run once.
+  let occlusionRun: OcclusionAnalysis | undefined;
+  const occlusion = async () => (occlusionRun ??= await timed('occlusion', () => analyseOcclusion(target, decoded.image)));
+
+  if (config.CropIdCard || config.CropPortrait) {
+    const rectified = await timed('rectify', () => rectifiedCardForCrop(decoded, target));
+    if (config.CropIdCard) advancedInfo.IdCard = await timed('cropIdCard', () => encodeJpegBase64(rectified));
+    if (config.CropPortrait) {
+      const portrait = await timed('cropPortrait', () => cropPortraitFrom(rectified, target));
+      if (portrait) advancedInfo.Portrait = portrait.jpeg;
+    }
+  }
+  if (config.Quality) {
+    const q = await timed('quality', () => qualityReport(target));
+    reports.push({ name: q.name, score: q.score, threshold: q.threshold, fired: q.fired, reason: q.reason });
+    advancedInfo.Quality = q.quality;
+  }
+  if (config.BorderCheckWarn) {
+    const cut = await timed('border', () => borderCutReport(decoded, target));
+    const covered = occlusionReport(await occlusion());
+    record(cut);
+    record(covered);
+    // One BorderCodeValue for both halves of the check: the stronger risk (≥ 50 warns, COS CI's advice).
+    advancedInfo.BorderCodeValue = Math.max(cut.score, covered.score);
+  }
+  if (config.CopyWarn) record(await timed('photocopy', () => photocopyReport(target, decoded.image)));
+  if (config.ReshootWarn) record(await timed('reshoot', () => reshootReport(decoded, target)));
+  if (config.DetectPsWarn) {
+    const { covered } = await occlusion();
+    record(await timed('doctored', () => doctoredReport(target, decoded.image, covered)));
+  }
+  if (config.TempIdWarn) record(temporaryCardReport(target));
+  if (config.InvalidDateWarn) record(validityReport(input.idInfo, target, ctx.now));
+
+  // Only switched-on detectors ran, so every code here belongs to a flag that is on.
+  if (warnings.size > 0) advancedInfo.WarnInfos = [...warnings].sort((a, b) => a - b);
+  ctx.timings.advanced = (ctx.timings.advanced ?? 0) + (performance.now() - started);
+  return { advancedInfo, reports };
+}

@@ -1,0 +1,196 @@
+/**
+ * DetectPsWarn → 9106: the card was edited — one field re-typed over a pasted patch — so that field's
+ * print disagrees with the rest of the card. One printing pass (and one camera shot) gives every field the
+ * same ink and the same noise and compression history; a forger's patch brings its own.
+ *
+ * Per printed region (labels and values, cardLayout.ts) of the rectified card we measure the paper's
+ * noise residual (pixel minus its 3×3 mean, on paper pixels away from strokes) and, for values, the ink
+ * of the stroke cores (darkness, red−blue balance). A value field is compared with the median of the
+ * card's other regions — for noise all of them, for ink the other values — in units of their spread,
+ * floored so that a very uniform card does not turn a tiny difference into a big one. The score is the
+ * largest deviation; paper colour is deliberately not used (lighting gradients would make it fire).
+ */
+import { LAYOUTS, toCanonicalPixels } from '../../domain/cardLayout.ts';
+import type { DetectorReport, LocatedCard, RasterImage } from '../types.ts';
+import { Histogram, type Plane, boxBlur3, median, scoreBetween } from './raster.ts';
+import type { CoveredGrid } from './occlusion.ts';
+import { applyHomography, invertHomography } from './warp.ts';
+
+export const PS_THRESHOLD = 50;
+/** Deviation (in floored spreads) at which the score is 0 and 100. */
+export const DEVIATION_AT_0 = 0.8;
+export const DEVIATION_AT_100 = 2.8;
+
+export interface RegionStats {
+  region: string;
+  isValue: boolean;
+  /** Median |pixel − 3×3 mean| over paper pixels away from strokes (8-bit levels). */
+  noise: number;
+  /** Mean luma and red−blue of the darkest 1.5% (stroke cores). */
+  inkY: number;
+  inkRB: number;
+}
+
+/** Smallest spread counted for each feature (its units), so a uniform card's tiny differences stay small. */
+const NOISE_FLOOR = 0.12;
+const INK_RB_FLOOR = 5;
+const INK_Y_FLOOR = 8;
+/** Regions set in the card's Hei type (ink comparable); the number's bold monospace is darker by design. */
+const HEI_VALUES = new Set(['Name', 'Sex', 'Nation', 'Birth', 'Address', 'Authority', 'ValidDate']);
+/**
+ * Fields long enough for their ink darkness to mean something: a lone thin glyph (性别 男, 民族 汉) reads
+ * paler under any blur because its strokes never reach full ink, which is not a forgery.
+ */
+const MULTI_GLYPH = new Set(['Name', 'Birth', 'Address', 'Authority', 'ValidDate']);
+
+/** Luma of a box of the card, with `pad` pixels of context on every side (clamped to the card). */
+function lumaBox(img: RasterImage, x0: number, y0: number, x1: number, y1: number, pad: number): { plane: Plane; ox: number; oy: number } {
+  const ox = Math.max(0, x0 - pad);
+  const oy = Math.max(0, y0 - pad);
+  const width = Math.min(img.width, x1 + pad) - ox;
+  const height = Math.min(img.height, y1 + pad) - oy;
+  const data = new Float32Array(width * height);
+  const c = img.channels;
+  for (let y = 0; y < height; y++) {
+    let p = ((oy + y) * img.width + ox) * c;
+    for (let x = 0; x < width; x++, p += c) data[y * width + x] = 0.299 * img.data[p] + 0.587 * img.data[p + 1] + 0.114 * img.data[p + 2];
+  }
+  return { plane: { data, width, height }, ox, oy };
+}
+
+function coveredFraction(g: CoveredGrid, b: { x0: number; y0: number; x1: number; y1: number }, cw: number, ch: number): number {
+  const gx0 = Math.max(0, Math.floor((b.x0 / cw) * g.width));
+  const gx1 = Math.min(g.width, Math.ceil((b.x1 / cw) * g.width));
+  const gy0 = Math.max(0, Math.floor((b.y0 / ch) * g.height));
+  const gy1 = Math.min(g.height, Math.ceil((b.y1 / ch) * g.height));
+  let set = 0;
+  let total = 0;
+  for (let y = gy0; y < gy1; y++) {
+    for (let x = gx0; x < gx1; x++) {
+      set += g.mask[y * g.width + x];
+      total++;
+    }
+  }
+  return total ? set / total : 0;
+}
+
+export function regionStats(card: LocatedCard, frame?: { width: number; height: number }, covered?: CoveredGrid): RegionStats[] {
+  const layout = LAYOUTS[card.kind];
+  const img = card.card;
+  const regions = [
+    ...Object.entries(layout.labels).map(([k, r]) => ({ name: `label ${k}`, box: r.box, isValue: false })),
+    ...Object.entries(layout.values).map(([k, r]) => ({ name: k, box: r!.box, isValue: true })),
+  ];
+  const out: RegionStats[] = [];
+  const toImage = frame ? invertHomography(card.homography) : null;
+  const inFrame = (x: number, y: number) => {
+    if (!toImage || !frame) return true;
+    const p = applyHomography(toImage, { x, y });
+    return p.x >= 0 && p.y >= 0 && p.x <= frame.width && p.y <= frame.height;
+  };
+  for (const r of regions) {
+    const b = toCanonicalPixels(r.box, img.width, img.height);
+    // A region the frame cut off holds repeated edge pixels, not print (that is 9101's business).
+    if (!inFrame(b.x0, b.y0) || !inFrame(b.x1, b.y0) || !inFrame(b.x0, b.y1) || !inFrame(b.x1, b.y1)) continue;
+    // A region under a finger or sticker (9105's business) shows the cover's colour, not the print's.
+    if (covered && coveredFraction(covered, b, img.width, img.height) > 0.02) continue;
+    const x0 = Math.ceil(b.x0) + 1;
+    const x1 = Math.floor(b.x1) - 1;
+    const y0 = Math.ceil(b.y0) + 1;
+    const y1 = Math.floor(b.y1) - 1;
+    if ((x1 - x0) * (y1 - y0) < 100) continue;
+    // Only this region (plus context for the blurs) is converted: the card's other pixels are not needed.
+    const { plane: luma, ox, oy } = lumaBox(img, x0, y0, x1, y1, 3);
+    const smooth = boxBlur3(luma);
+    // Paper far from any stroke: the 3×3 mean of the 3×3 mean, so a pixel two steps from ink is excluded.
+    const wide = boxBlur3(smooth);
+    const W = luma.width;
+    const at = (x: number, y: number) => (y - oy) * W + (x - ox);
+    const levels = new Histogram(0, 256, 256);
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) levels.add(luma.data[at(x, y)]);
+    const paperLevel = levels.quantile(0.6);
+    const darkest = levels.quantile(0.005);
+    // No ink at all (empty or covered region): nothing to compare.
+    if (paperLevel - darkest < 40) continue;
+    const inkCut = paperLevel - 0.5 * (paperLevel - darkest);
+    const paperCut = paperLevel - 0.1 * (paperLevel - darkest);
+    const inkLevels = new Histogram(0, 256, 256);
+    const residuals = new Histogram(0, 16, 512);
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const i = at(x, y);
+        const v = luma.data[i];
+        if (v < inkCut) inkLevels.add(v);
+        else if (wide.data[i] >= paperCut) residuals.add(Math.abs(v - smooth.data[i]));
+      }
+    }
+    if (inkLevels.total < 20 || residuals.total < 50) continue;
+    // Stroke cores: the darkest fifth of the ink, which thin and bold type alike reach.
+    const coreCut = inkLevels.quantile(0.2);
+    let inkY = 0;
+    let inkRB = 0;
+    let ni = 0;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const v = luma.data[at(x, y)];
+        if (v <= coreCut) {
+          const p = (y * img.width + x) * img.channels;
+          inkY += v;
+          inkRB += img.data[p] - img.data[p + 2];
+          ni++;
+        }
+      }
+    }
+    out.push({ region: r.name, isValue: r.isValue, noise: residuals.quantile(0.5), inkY: inkY / ni, inkRB: inkRB / ni });
+  }
+  return out;
+}
+
+function robustDeviation(value: number, others: number[], floor: number): { dev: number; median: number } {
+  if (others.length === 0) return { dev: 0, median: value };
+  const m = median(others);
+  const spread = Math.max(floor, median(others.map((v) => Math.abs(v - m))) * 1.4826);
+  return { dev: (value - m) / spread, median: m };
+}
+
+/**
+ * Each value field's disagreement with the rest of the card, combining three cues as a root sum of
+ * squares (a re-typed patch usually shifts several a little; a genuine field at most one):
+ * - paper noise above the card's (a patch carries its own noise and JPEG history) — one-sided;
+ * - ink red−blue balance unlike the other Hei-set values (a different ink);
+ * - ink paler than the other Hei-set values (a forger's near-black is rarely the printer's black) — one-sided.
+ */
+export function fieldDeviations(stats: RegionStats[]): Array<{ field: string; total: number; detail: string }> {
+  const noiseOf = (s: RegionStats) => Math.log(s.noise + 0.5);
+  const out: Array<{ field: string; total: number; detail: string }> = [];
+  for (const s of stats) {
+    if (!s.isValue) continue;
+    const allOthers = stats.filter((o) => o !== s);
+    // The number's bold monospace has purer stroke cores than Hei type: its ink is compared by noise only.
+    const heiOthers = HEI_VALUES.has(s.region) ? stats.filter((o) => o !== s && o.isValue && HEI_VALUES.has(o.region)) : [];
+    if (allOthers.length < 2) continue;
+    const n = robustDeviation(noiseOf(s), allOthers.map(noiseOf), NOISE_FLOOR);
+    let rb = { dev: 0, median: s.inkRB };
+    let y = { dev: 0, median: s.inkY };
+    if (heiOthers.length >= 1) {
+      rb = robustDeviation(s.inkRB, heiOthers.map((o) => o.inkRB), INK_RB_FLOOR);
+      y = robustDeviation(s.inkY, heiOthers.filter((o) => MULTI_GLYPH.has(o.region)).map((o) => o.inkY), INK_Y_FLOOR);
+    }
+    const dn = Math.max(0, n.dev);
+    const drb = Math.abs(rb.dev);
+    const dy = MULTI_GLYPH.has(s.region) ? Math.max(0, y.dev) : 0;
+    out.push({
+      field: s.region,
+      total: Math.hypot(dn, drb, dy),
+      detail: `${s.region}: noise ${dn.toFixed(1)}, ink red−blue ${drb.toFixed(1)}, ink paleness ${dy.toFixed(1)} spreads`,
+    });
+  }
+  return out;
+}
+
+export function doctoredReport(card: LocatedCard, frame?: { width: number; height: number }, covered?: CoveredGrid): DetectorReport {
+  const devs = fieldDeviations(regionStats(card, frame, covered));
+  const worst = devs.reduce<{ field: string; total: number; detail: string } | null>((a, b) => (!a || b.total > a.total ? b : a), null);
+  const score = worst ? scoreBetween(worst.total, DEVIATION_AT_0, DEVIATION_AT_100) : 0;
+  return { name: 'doctored', code: 9106, score, threshold: PS_THRESHOLD, fired: score >= PS_THRESHOLD, reason: worst ? worst.detail : 'too few printed regions to compare' };
+}

@@ -1,0 +1,111 @@
+/**
+ * ReshootWarn → 9103: the image is a photo of a screen showing the card. A display's pixel grid, sampled
+ * again by the camera, leaves sharp periodic peaks (the grid itself, or the moiré it beats into) that a
+ * printed card never has: print is either continuous (guilloche curves, text) or far finer than a phone
+ * resolves.
+ *
+ * Measure: power spectra of a square patch cut from the decoded image (native pixels, where the grid
+ * lives; rectifying would resample it) in the middle of the card, of luma and of the R−B difference
+ * (subpixel stripes show most in colour). A peak is a bin that towers over its ring of neighbours three
+ * bins away in all eight directions — the second largest of them, so that a straight edge's spectral
+ * line (which passes through two of them) does not count as a peak.
+ */
+import type { DecodedImage, DetectorReport, LocatedCard, Point } from '../types.ts';
+import { powerSpectra2d } from './fft.ts';
+import { scoreBetween } from './raster.ts';
+
+export const RESHOOT_THRESHOLD = 50;
+/** log10(peak / background) of printed cards stays below this (score 0)… */
+export const PEAK_PRINT = 1.6;
+/** …and a screen's grid reaches this (score 100). */
+export const PEAK_SCREEN = 2.6;
+const MAX_PATCH = 256;
+const MIN_PATCH = 64;
+/** Only frequencies above this (cycles/pixel) are searched: below it sit text rows and the guilloche. */
+const MIN_FREQ = 0.08;
+const RING = 3;
+const RING_DV = [-RING, RING, 0, 0, -RING, -RING, RING, RING];
+const RING_DU = [0, 0, -RING, RING, -RING, RING, -RING, RING];
+
+function centroid(q: Point[]): Point {
+  return { x: (q[0].x + q[1].x + q[2].x + q[3].x) / 4, y: (q[0].y + q[1].y + q[2].y + q[3].y) / 4 };
+}
+
+/** Largest power-of-two square patch inside the card around its centre, as luma and R−B planes. */
+function cardPatch(decoded: DecodedImage, card: LocatedCard): { luma: Float64Array; rb: Float64Array; n: number } | null {
+  const img = decoded.image;
+  const c = centroid(card.quad);
+  const q = card.quad;
+  // Half the card's smaller side, so the patch stays on the card whatever its rotation.
+  const side = Math.min(Math.hypot(q[1].x - q[0].x, q[1].y - q[0].y), Math.hypot(q[3].x - q[0].x, q[3].y - q[0].y));
+  let n = MAX_PATCH;
+  while (n > side * 0.7 && n > MIN_PATCH) n >>= 1;
+  if (n > img.width || n > img.height) return null;
+  const x0 = Math.round(Math.min(Math.max(0, c.x - n / 2), img.width - n));
+  const y0 = Math.round(Math.min(Math.max(0, c.y - n / 2), img.height - n));
+  const luma = new Float64Array(n * n);
+  const rb = new Float64Array(n * n);
+  const ch = img.channels;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const p = ((y0 + y) * img.width + x0 + x) * ch;
+      const r = img.data[p];
+      const g = img.data[p + 1];
+      const b = img.data[p + 2];
+      luma[y * n + x] = 0.299 * r + 0.587 * g + 0.114 * b;
+      rb[y * n + x] = r - b;
+    }
+  }
+  return { luma, rb, n };
+}
+
+/** Strongest isolated peak above MIN_FREQ in power spectrum `P`, as log10(peak / second-largest ring neighbour). */
+export function peakiness(P: Float64Array, n: number): { ratio: number; freq: number } {
+  let best = 0;
+  let bestFreq = 0;
+  const minR = MIN_FREQ * n;
+  const at = (v: number, u: number) => P[((v + n) % n) * n + ((u + n) % n)];
+  // Half plane (the spectrum of a real patch is symmetric): v in [0, n/2], u in (−n/2, n/2].
+  for (let v = 0; v <= n / 2; v++) {
+    for (let u = -n / 2 + 1; u <= n / 2; u++) {
+      const r = Math.hypot(u, v);
+      if (r < minR || r > n / 2) continue;
+      const p = at(v, u);
+      if (p <= 0) continue;
+      // Second largest of the eight ring neighbours, without allocating.
+      let first = 0;
+      let second = 0;
+      for (let k = 0; k < 8; k++) {
+        const q = at(v + RING_DV[k], u + RING_DU[k]);
+        if (q > first) {
+          second = first;
+          first = q;
+        } else if (q > second) second = q;
+      }
+      const ratio = Math.log10(p / (second + 1e-9));
+      if (ratio > best) {
+        best = ratio;
+        bestFreq = r / n;
+      }
+    }
+  }
+  return { ratio: best, freq: bestFreq };
+}
+
+export function reshootReport(decoded: DecodedImage, card: LocatedCard): DetectorReport {
+  const patch = cardPatch(decoded, card);
+  if (!patch) return { name: 'reshoot', code: 9103, score: 0, threshold: RESHOOT_THRESHOLD, fired: false, reason: 'card too small to analyse' };
+  const [pl, pc] = powerSpectra2d(patch.luma, patch.rb, patch.n);
+  const l = peakiness(pl, patch.n);
+  const c = peakiness(pc, patch.n);
+  const strongest = l.ratio >= c.ratio ? { ...l, plane: 'luma' } : { ...c, plane: 'R−B' };
+  const score = scoreBetween(strongest.ratio, PEAK_PRINT, PEAK_SCREEN);
+  return {
+    name: 'reshoot',
+    code: 9103,
+    score,
+    threshold: RESHOOT_THRESHOLD,
+    fired: score >= RESHOOT_THRESHOLD,
+    reason: `periodic peak ${strongest.ratio.toFixed(2)} (log10 over neighbours) at ${strongest.freq.toFixed(3)} cycles/px in ${strongest.plane}, ${patch.n}px patch`,
+  };
+}

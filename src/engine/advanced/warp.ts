@@ -1,0 +1,127 @@
+/**
+ * Perspective geometry for the advanced stage: invert the located card's homography (image → canonical) so
+ * crops can be re-sampled straight from the decoded image at more than canonical resolution, and so the
+ * border check can ask where every part of the card falls in the photo.
+ *
+ * Convention (shared with locate): canonical coordinates are continuous, the card spans [0, 856] × [0, 540];
+ * pixel (u, v) of a raster covers [u, u+1) × [v, v+1), so its centre is (u + 0.5, v + 0.5).
+ */
+import type { Homography, Point, Quad, RasterImage } from '../types.ts';
+
+export function applyHomography(h: Homography, p: Point): Point {
+  const w = h[6] * p.x + h[7] * p.y + h[8];
+  return { x: (h[0] * p.x + h[1] * p.y + h[2]) / w, y: (h[3] * p.x + h[4] * p.y + h[5]) / w };
+}
+
+/** Inverse of a 3×3 homography (adjugate over determinant). */
+export function invertHomography(h: Homography): Homography {
+  const [a, b, c, d, e, f, g, k, l] = h;
+  const A = e * l - f * k;
+  const B = -(d * l - f * g);
+  const C = d * k - e * g;
+  const det = a * A + b * B + c * C;
+  if (!Number.isFinite(det) || Math.abs(det) < 1e-12) throw new RangeError('Expected an invertible homography but received a singular one');
+  const inv: Homography = [
+    A, -(b * l - c * k), b * f - c * e,
+    B, a * l - c * g, -(a * f - c * d),
+    C, -(a * k - b * g), a * e - b * d,
+  ];
+  return inv.map((v) => v / det) as Homography;
+}
+
+/**
+ * Homography mapping the unit-free rectangle [0,w]×[0,h] onto `quad` (clockwise from top-left), by the
+ * standard 8-unknown direct linear solve. Used to build canonical → image maps from corner quads.
+ */
+export function homographyFromRectToQuad(w: number, h: number, quad: Quad): Homography {
+  const src: Point[] = [
+    { x: 0, y: 0 },
+    { x: w, y: 0 },
+    { x: w, y: h },
+    { x: 0, y: h },
+  ];
+  const A: number[][] = [];
+  const bv: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const { x, y } = src[i];
+    const { x: X, y: Y } = quad[i];
+    A.push([x, y, 1, 0, 0, 0, -x * X, -y * X]);
+    bv.push(X);
+    A.push([0, 0, 0, x, y, 1, -x * Y, -y * Y]);
+    bv.push(Y);
+  }
+  const sol = solveLinear(A, bv);
+  return [sol[0], sol[1], sol[2], sol[3], sol[4], sol[5], sol[6], sol[7], 1];
+}
+
+/** Gaussian elimination with partial pivoting (8×8 here). */
+function solveLinear(A: number[][], b: number[]): number[] {
+  const n = b.length;
+  const M = A.map((row, i) => [...row, b[i]]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(M[r][col]) > Math.abs(M[pivot][col])) pivot = r;
+    if (Math.abs(M[pivot][col]) < 1e-12) throw new RangeError('Expected four corners in general position but received a degenerate quad');
+    [M[col], M[pivot]] = [M[pivot], M[col]];
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const f = M[r][col] / M[col][col];
+      for (let c = col; c <= n; c++) M[r][c] -= f * M[col][c];
+    }
+  }
+  return M.map((row, i) => row[n] / row[i]);
+}
+
+/**
+ * Samples `src` through `canonicalToImage` onto a `width`×`height` raster covering the canonical card
+ * [0, cw]×[0, ch] (so `width / cw` is the output's pixels per canonical pixel). Bilinear; points outside
+ * the source take the nearest edge pixel (the border check judges those separately).
+ */
+export function warpFromImage(
+  src: RasterImage,
+  canonicalToImage: Homography,
+  width: number,
+  height: number,
+  cw: number,
+  ch: number,
+): RasterImage {
+  const out = new Uint8Array(width * height * 3);
+  const sx = cw / width;
+  const sy = ch / height;
+  const h = canonicalToImage;
+  const sw = src.width;
+  const shh = src.height;
+  const c = src.channels;
+  const d = src.data;
+  for (let v = 0; v < height; v++) {
+    const cy = (v + 0.5) * sy;
+    for (let u = 0; u < width; u++) {
+      const cx = (u + 0.5) * sx;
+      const w = h[6] * cx + h[7] * cy + h[8];
+      let x = (h[0] * cx + h[1] * cy + h[2]) / w - 0.5;
+      let y = (h[3] * cx + h[4] * cy + h[5]) / w - 0.5;
+      if (x < 0) x = 0;
+      else if (x > sw - 1) x = sw - 1;
+      if (y < 0) y = 0;
+      else if (y > shh - 1) y = shh - 1;
+      const x0 = Math.floor(x);
+      const y0 = Math.floor(y);
+      const x1 = x0 + 1 < sw ? x0 + 1 : x0;
+      const y1 = y0 + 1 < shh ? y0 + 1 : y0;
+      const fx = x - x0;
+      const fy = y - y0;
+      const p00 = (y0 * sw + x0) * c;
+      const p10 = (y0 * sw + x1) * c;
+      const p01 = (y1 * sw + x0) * c;
+      const p11 = (y1 * sw + x1) * c;
+      const o = (v * width + u) * 3;
+      for (let k = 0; k < 3; k++) {
+        const top = d[p00 + k] + (d[p10 + k] - d[p00 + k]) * fx;
+        const bot = d[p01 + k] + (d[p11 + k] - d[p01 + k]) * fx;
+        out[o + k] = Math.round(top + (bot - top) * fy);
+      }
+    }
+  }
+  return { data: out, width, height, channels: 3 };
+}
+

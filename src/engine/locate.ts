@@ -1,0 +1,687 @@
+/**
+ * locate: find every card in the image, settle its side and orientation, and rectify it to the canonical
+ * 856×540 frame (src/domain/cardLayout.ts).
+ *
+ * Text-first (recognition-notes.md): detect text lines on the whole image, settle the reading direction of
+ * each group of parallel lines (any in-plane angle; 0° vs 180° by which reading the recogniser is surer of
+ * and which finds printed labels), recognise them, find the printed labels (姓名 性别 … / 中华人民共和国
+ * 居民身份证 签发机关 有效期限 / 临时居民身份证) and fit the map image → card from where they are to where
+ * the layout puts them: similarity from one or two labels, affine from three, homography from four or more
+ * spread over the card. A RANSAC-style search over label hypotheses separates several cards in one image.
+ * Where the card outline is visible, edge-first refinement (edges.ts) snaps the corners to it.
+ *
+ * The lines read here are kept, mapped to canonical coordinates, so the pipeline need not read them again.
+ */
+import { CANONICAL_HEIGHT, CANONICAL_WIDTH, LAYOUTS, type FaceLayout, type NormBox } from '../domain/cardLayout.ts';
+import { LABEL_PATTERNS, sliceLine } from './extract.ts';
+import { findCardOutline } from './edges.ts';
+import { applyHomography, fitAffine, fitHomography, fitSimilarity, invertHomography, isConvexClockwise, mapQuad, rectToQuad, warpPerspective, type Correspondence } from './geometry.ts';
+import { isValidIdChecksum } from '../domain/idNumber.ts';
+import type { CardKind, DecodedImage, Homography, LocatedCard, OcrModels, Point, Quad, RasterImage, StageContext, TextBox, TextLine } from './types.ts';
+
+/** Long side of the whole-image detection input: ≈110 ms on this CPU, text of a card filling the frame ≥ 20 px. */
+export const LOCATE_DETECT_SIDE = 960;
+/** At most this many lines are read while locating (clutter must not cost seconds). */
+const MAX_LINES_PER_GROUP = 40;
+/** Parallel lines: within this many degrees of the group's direction. */
+const ANGLE_TOLERANCE_DEG = 12;
+/** Lines read to settle the reading direction before the rest. */
+const PROBE_LINES = 5;
+
+const KINDS: CardKind[] = ['FRONT', 'BACK', 'TEMPORARY'];
+
+// ---------------------------------------------------------------------------------------------------------
+// Orientation: group boxes by direction, orient each quad along the reading direction
+
+interface OrientedBox {
+  box: TextBox;
+  /** Long-axis angle in [0, 180) degrees. */
+  angle: number;
+  length: number;
+  thickness: number;
+}
+
+function describe(box: TextBox): OrientedBox {
+  const q = box.quad;
+  const e1 = { x: q[1].x - q[0].x, y: q[1].y - q[0].y };
+  const e2 = { x: q[3].x - q[0].x, y: q[3].y - q[0].y };
+  const l1 = Math.hypot(e1.x, e1.y);
+  const l2 = Math.hypot(e2.x, e2.y);
+  const long = l1 >= l2 ? e1 : e2;
+  let angle = (Math.atan2(long.y, long.x) * 180) / Math.PI;
+  angle = ((angle % 180) + 180) % 180;
+  return { box, angle, length: Math.max(l1, l2), thickness: Math.min(l1, l2) };
+}
+
+function angleDiff(a: number, b: number): number {
+  const d = Math.abs(a - b) % 180;
+  return Math.min(d, 180 - d);
+}
+
+/** Groups of parallel boxes, largest group (by total elongated length) first. */
+function groupByDirection(boxes: OrientedBox[]): Array<{ angle: number; members: OrientedBox[] }> {
+  const groups: Array<{ angle: number; members: OrientedBox[] }> = [];
+  let rest = boxes.slice();
+  while (rest.length > 0 && groups.length < 3) {
+    const elongated = rest.filter((b) => b.length >= 1.6 * b.thickness);
+    if (elongated.length === 0) {
+      if (groups.length === 0) groups.push({ angle: 0, members: rest });
+      else groups[0].members.push(...rest);
+      break;
+    }
+    // Dominant direction: the 1°-bin histogram of elongated boxes weighted by length, smoothed ±tolerance.
+    const hist = new Array<number>(180).fill(0);
+    for (const b of elongated) hist[Math.round(b.angle) % 180] += b.length;
+    let bestBin = 0;
+    let bestVal = -1;
+    for (let i = 0; i < 180; i++) {
+      let s = 0;
+      for (let d = -ANGLE_TOLERANCE_DEG / 2; d <= ANGLE_TOLERANCE_DEG / 2; d++) s += hist[(i + d + 180) % 180];
+      if (s > bestVal) {
+        bestVal = s;
+        bestBin = i;
+      }
+    }
+    // Refine by the length-weighted circular mean (of doubled angles) of the boxes near the peak.
+    let sx = 0;
+    let sy = 0;
+    for (const b of elongated) {
+      if (angleDiff(b.angle, bestBin) > ANGLE_TOLERANCE_DEG) continue;
+      const t = (2 * b.angle * Math.PI) / 180;
+      sx += b.length * Math.cos(t);
+      sy += b.length * Math.sin(t);
+    }
+    const angle = ((((Math.atan2(sy, sx) * 180) / Math.PI / 2) % 180) + 180) % 180;
+    const members = rest.filter((b) => b.length < 1.6 * b.thickness || angleDiff(b.angle, angle) <= ANGLE_TOLERANCE_DEG);
+    const memberElongated = members.filter((b) => b.length >= 1.6 * b.thickness).length;
+    // A second card at another angle needs a few lines of its own; stray boxes are not a card.
+    if (groups.length > 0 && memberElongated < 2 && members.length < 4) break;
+    groups.push({ angle, members });
+    rest = rest.filter((b) => !members.includes(b));
+  }
+  return groups;
+}
+
+/** The box's corners re-ordered so the top edge runs along `dirDeg` (the reading direction). */
+export function orientQuad(q: Quad, dirDeg: number): Quad {
+  const t = (dirDeg * Math.PI) / 180;
+  const u = { x: Math.cos(t), y: Math.sin(t) };
+  const v = { x: -u.y, y: u.x };
+  const us = q.map((p) => p.x * u.x + p.y * u.y);
+  const vs = q.map((p) => p.x * v.x + p.y * v.y);
+  const u0 = Math.min(...us);
+  const u1 = Math.max(...us);
+  const v0 = Math.min(...vs);
+  const v1 = Math.max(...vs);
+  const at = (a: number, b: number): Point => ({ x: a * u.x + b * v.x, y: a * u.y + b * v.y });
+  return [at(u0, v0), at(u1, v0), at(u1, v1), at(u0, v1)];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Anchors: printed labels found among the read lines
+
+interface Anchor {
+  label: string;
+  /** Piece of the line holding the label, image coordinates (reading-oriented). */
+  quad: Quad;
+  weight: number;
+  lineIndex: number;
+  /** Where in the (space-free) line the label sits, in characters, and the line's length. */
+  start: number;
+  end: number;
+  n: number;
+}
+
+const ALL_LABELS = [...new Set(KINDS.flatMap((k) => Object.keys(LAYOUTS[k].labels)))];
+
+/** Longest common subsequence length (labels are short). */
+function lcs(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  const dp = Array.from({ length: x.length + 1 }, () => new Array<number>(y.length + 1).fill(0));
+  for (let i = 1; i <= x.length; i++) for (let j = 1; j <= y.length; j++) dp[i][j] = x[i - 1] === y[j - 1] ? dp[i - 1][j - 1] + 1 : Math.max(dp[i - 1][j], dp[i][j - 1]);
+  return dp[x.length][y.length];
+}
+
+/** Labels printed in a line (image coordinates), with the piece of the line each occupies. */
+export function findAnchors(line: TextLine, lineIndex: number): Anchor[] {
+  const compact: TextLine = { ...line, text: line.text.replace(/\s+/g, ''), chars: line.chars.length === [...line.text].length ? line.chars.filter((_, i) => !/\s/.test([...line.text][i])) : line.chars };
+  const text = compact.text;
+  const n = [...text].length;
+  if (n === 0) return [];
+  const out: Anchor[] = [];
+  const taken = new Array<boolean>(n).fill(false);
+  const add = (label: string, start: number, end: number, weight: number) => {
+    for (let i = start; i < end; i++) if (taken[i]) return;
+    for (let i = start; i < end; i++) taken[i] = true;
+    out.push({ label, quad: sliceLine(compact, start, end).box, weight: weight * line.confidence, lineIndex, start, end, n });
+  };
+  // Longest labels first so 临时居民身份证 wins over 居民身份证 and 公民身份号码 over nothing shorter.
+  const labels = ALL_LABELS.slice().sort((a, b) => b.length - a.length);
+  for (const label of labels) {
+    const idx = text.indexOf(label);
+    if (idx >= 0) {
+      const s = [...text.slice(0, idx)].length;
+      add(label, s, s + [...label].length, 1);
+      continue;
+    }
+    const re = LABEL_PATTERNS[label];
+    const m = re ? re.exec(text) : null;
+    if (m && (m.index === 0 || label === '民族')) {
+      const s = [...text.slice(0, m.index)].length;
+      add(label, s, s + [...m[0]].length, 0.8);
+      continue;
+    }
+    // Long labels read with a character or two wrong (中华人民共和国 → 中华人民共和同).
+    const L = [...label].length;
+    if (L >= 4 && n <= L + 2 && lcs(text, label) >= Math.ceil(L * 0.65)) add(label, 0, n, 0.7);
+  }
+  return out;
+}
+
+/**
+ * Labels are printed letter-spaced (姓  名), so the detector often returns one box per character. A short
+ * line and the next line along its reading direction on the same baseline, less than ~3 character heights
+ * on, are joined (up to three pieces) so the label can be recognised as an anchor.
+ */
+function joinSplitLabels(lines: TextLine[]): Array<{ line: TextLine; index: number }> {
+  const geo = lines.map((l) => {
+    const q = l.box;
+    const left = { x: (q[0].x + q[3].x) / 2, y: (q[0].y + q[3].y) / 2 };
+    const right = { x: (q[1].x + q[2].x) / 2, y: (q[1].y + q[2].y) / 2 };
+    const len = Math.hypot(right.x - left.x, right.y - left.y) || 1;
+    const u = { x: (right.x - left.x) / len, y: (right.y - left.y) / len };
+    const h = (Math.hypot(q[3].x - q[0].x, q[3].y - q[0].y) + Math.hypot(q[2].x - q[1].x, q[2].y - q[1].y)) / 2;
+    return { left, right, u, h, n: [...l.text.replace(/\s+/g, '')].length };
+  });
+  const next = (i: number): number => {
+    const a = geo[i];
+    let best = -1;
+    let bestGap = Infinity;
+    for (let j = 0; j < lines.length; j++) {
+      if (j === i) continue;
+      const b = geo[j];
+      if (b.h < 0.6 * a.h || b.h > 1.6 * a.h) continue;
+      const dx = b.left.x - a.right.x;
+      const dy = b.left.y - a.right.y;
+      const along = dx * a.u.x + dy * a.u.y;
+      const across = -dx * a.u.y + dy * a.u.x;
+      if (along < -0.5 * a.h || along > 3.2 * a.h || Math.abs(across) > 0.45 * a.h) continue;
+      if (along < bestGap) {
+        bestGap = along;
+        best = j;
+      }
+    }
+    return best;
+  };
+  const out: Array<{ line: TextLine; index: number }> = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (geo[i].n === 0 || geo[i].n > 2) continue;
+    let cur = lines[i];
+    let k = i;
+    for (let step = 0; step < 2; step++) {
+      const j = next(k);
+      if (j < 0) break;
+      const b = lines[j];
+      cur = {
+        text: cur.text.replace(/\s+/g, '') + b.text.replace(/\s+/g, ''),
+        confidence: Math.min(cur.confidence, b.confidence),
+        chars: [],
+        box: [cur.box[0], b.box[1], b.box[2], cur.box[3]],
+      };
+      out.push({ line: cur, index: i });
+      if (geo[j].n > 2) break;
+      k = j;
+    }
+  }
+  return out;
+}
+
+/** The printed birth date (`1990年3月7日`), an anchor of the front when labels are cut off or unreadable. */
+function birthPiece(line: TextLine): { start: number; end: number } | null {
+  const text = line.text.replace(/\s+/g, '');
+  const m = /\d{4}年\d{1,2}月\d{1,2}日/.exec(text);
+  if (!m) return null;
+  const start = [...text.slice(0, m.index)].length;
+  return { start, end: start + [...m[0]].length };
+}
+
+/** The 18-character number, a strong anchor of the front (and temporary card). */
+function idNumberPiece(line: TextLine): { start: number; end: number; checksum: boolean } | null {
+  const chars = [...line.text.replace(/\s+/g, '')];
+  const text = chars.join('');
+  // 17–19 characters: the number, give or take one lost or doubled digit (a bank card's 16 or 19 digits
+  // in groups does not read as one run of 18 with an X or a valid check character).
+  const m = /[0-9]{16,18}[0-9Xx]?$/.exec(text);
+  if (!m || m[0].length < 17) return null;
+  const start = [...text.slice(0, m.index)].length;
+  return { start, end: chars.length, checksum: isValidIdChecksum(m[0].toUpperCase()) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Fitting
+
+function regionPoints(box: NormBox): { left: Point; center: Point; right: Point } {
+  const x0 = box[0] * CANONICAL_WIDTH;
+  const x1 = box[2] * CANONICAL_WIDTH;
+  const yc = ((box[1] + box[3]) / 2) * CANONICAL_HEIGHT;
+  return { left: { x: x0, y: yc }, center: { x: (x0 + x1) / 2, y: yc }, right: { x: x1, y: yc } };
+}
+
+function quadPoints(q: Quad): { left: Point; center: Point; right: Point } {
+  const left = { x: (q[0].x + q[3].x) / 2, y: (q[0].y + q[3].y) / 2 };
+  const right = { x: (q[1].x + q[2].x) / 2, y: (q[1].y + q[2].y) / 2 };
+  return { left, center: { x: (left.x + right.x) / 2, y: (left.y + right.y) / 2 }, right };
+}
+
+type Role = 'left' | 'center' | 'right';
+
+/**
+ * Where a label (or a value of known extent) was seen. A line's ends are exact (the detector's box ends
+ * where the ink does); where a label and a value were read as one line, only the end the label (or value)
+ * shares with the line is exact, and its inner end is a guess from character widths (letter-spaced labels
+ * make that guess poor), so it gets little weight.
+ */
+interface Evidence {
+  /** Label name, or '#IdNum' / '#Birth' for those values. */
+  key: string;
+  points: Array<{ role: Role; from: Point; weight: number }>;
+  /** The whole line's left and right mid-points (its reading direction). */
+  dir: [Point, Point];
+  weight: number;
+  lineIndex: number;
+  /** For '#IdNum': the number has the right shape and check character. */
+  checksum?: boolean;
+}
+
+function makeEvidence(key: string, line: Quad, piece: Quad, start: number, end: number, n: number, weight: number, lineIndex: number): Evidence {
+  const lq = quadPoints(toContinuous(line));
+  const pq = quadPoints(toContinuous(piece));
+  const points: Evidence['points'] = [];
+  if (start === 0 && end === n) {
+    points.push({ role: 'left', from: lq.left, weight: 0.7 * weight }, { role: 'center', from: lq.center, weight }, { role: 'right', from: lq.right, weight: 0.7 * weight });
+  } else if (start === 0) {
+    points.push({ role: 'left', from: lq.left, weight }, { role: 'center', from: pq.center, weight: 0.2 * weight });
+  } else if (end === n) {
+    points.push({ role: 'right', from: lq.right, weight }, { role: 'center', from: pq.center, weight: 0.2 * weight });
+  } else {
+    points.push({ role: 'center', from: pq.center, weight: 0.4 * weight });
+  }
+  return { key, points, dir: [lq.left, lq.right], weight, lineIndex };
+}
+
+/** Canonical points of a piece of evidence on a face: the label's (or value's) ink, left, centre, right. */
+function canonicalOf(layout: FaceLayout, key: string): { left: Point; center: Point; right: Point } | null {
+  if (key === '#IdNum') {
+    const r = layout.values.IdNum;
+    if (!r) return null;
+    // The number is printed evenly spaced over ~95% of its box, from just inside its left edge.
+    const x0 = r.box[0] * CANONICAL_WIDTH + 4;
+    const w = (r.box[2] - r.box[0]) * CANONICAL_WIDTH - 6;
+    const yc = ((r.box[1] + r.box[3]) / 2) * CANONICAL_HEIGHT;
+    return { left: { x: x0, y: yc }, center: { x: x0 + w * 0.475, y: yc }, right: { x: x0 + w * 0.95, y: yc } };
+  }
+  if (key === '#Birth') {
+    const r = layout.values.Birth;
+    if (!r) return null;
+    // `1990 年 3 月 7 日` is printed at fixed stops: the year from just inside the box, 日 ending about
+    // two thirds across (measured on the specimens the layout comes from; the generator draws the same).
+    const x0 = r.box[0] * CANONICAL_WIDTH + 4;
+    const w = (r.box[2] - r.box[0]) * CANONICAL_WIDTH - 6;
+    const px = r.glyph * CANONICAL_HEIGHT * 1.08;
+    const x1 = x0 + (242 / 360) * w + px;
+    const yc = ((r.box[1] + r.box[3]) / 2) * CANONICAL_HEIGHT;
+    return { left: { x: x0, y: yc }, center: { x: (x0 + x1) / 2, y: yc }, right: { x: x1, y: yc } };
+  }
+  const l = layout.labels[key];
+  return l ? regionPoints(l.box) : null;
+}
+
+function correspondences(layout: FaceLayout, ev: Evidence[]): Correspondence[] {
+  const cs: Correspondence[] = [];
+  for (const e of ev) {
+    const c = canonicalOf(layout, e.key);
+    if (!c) continue;
+    for (const p of e.points) cs.push({ from: p.from, to: c[p.role], weight: p.weight });
+  }
+  return cs;
+}
+
+const CARD_CORNERS: Quad = [
+  { x: 0, y: 0 },
+  { x: CANONICAL_WIDTH, y: 0 },
+  { x: CANONICAL_WIDTH, y: CANONICAL_HEIGHT },
+  { x: 0, y: CANONICAL_HEIGHT },
+];
+
+/** A map image → canonical is plausible when the card it implies is a convex, clockwise, not absurdly skewed quad. */
+function plausible(h: Homography | null): h is Homography {
+  if (!h || h.some((v) => !Number.isFinite(v))) return false;
+  let inv: Homography;
+  try {
+    inv = invertHomography(h);
+  } catch {
+    return false;
+  }
+  const q = mapQuad(inv, CARD_CORNERS);
+  if (q.some((p) => !Number.isFinite(p.x) || !Number.isFinite(p.y))) return false;
+  if (!isConvexClockwise(q)) return false;
+  const side = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
+  const top = side(q[0], q[1]);
+  const bottom = side(q[3], q[2]);
+  const left = side(q[0], q[3]);
+  const right = side(q[1], q[2]);
+  // Perspective foreshortening of a card photographed at up to ~60°.
+  return Math.max(top, bottom) / Math.min(top, bottom) < 3 && Math.max(left, right) / Math.min(left, right) < 3 && (top + bottom) / (left + right) > 0.6 && (top + bottom) / (left + right) < 4;
+}
+
+function rms(h: Homography, cs: Correspondence[]): number {
+  let e = 0;
+  let w = 0;
+  for (const c of cs) {
+    const p = applyHomography(h, c.from);
+    e += (c.weight ?? 1) * ((p.x - c.to.x) ** 2 + (p.y - c.to.y) ** 2);
+    w += c.weight ?? 1;
+  }
+  return Math.sqrt(e / (w || 1));
+}
+
+/**
+ * The simplest model that explains the evidence: similarity, affine, homography. A richer model is taken
+ * only when it fits clearly better: with evidence mostly in the label column, a homography fits the points
+ * as well as a similarity but can swing the far corners of a flat scan by a tenth of the card.
+ */
+function fitModel(layout: FaceLayout, ev: Evidence[]): Homography | null {
+  const cs = correspondences(layout, ev);
+  const keys = new Set(ev.map((e) => e.key));
+  const pts = ev.flatMap((e) => {
+    const c = canonicalOf(layout, e.key);
+    return c ? e.points.map((p) => c[p.role]) : [];
+  });
+  const spanX = Math.max(...pts.map((p) => p.x)) - Math.min(...pts.map((p) => p.x));
+  const spanY = Math.max(...pts.map((p) => p.y)) - Math.min(...pts.map((p) => p.y));
+  const clearlyBetter = (simple: number, rich: number) => simple > 1.25 * rich + 2;
+  let model = fitSimilarity(cs);
+  if (!plausible(model)) model = null;
+  let err = model ? rms(model, cs) : Infinity;
+  if (keys.size >= 3) {
+    const a = fitAffine(cs);
+    if (plausible(a)) {
+      const ea = rms(a, cs);
+      if (!model || clearlyBetter(err, ea)) {
+        model = a;
+        err = ea;
+      }
+    }
+  }
+  if (keys.size >= 4 && spanX > 0.25 * CANONICAL_WIDTH && spanY > 0.3 * CANONICAL_HEIGHT) {
+    const h = fitHomography(cs);
+    if (plausible(h)) {
+      const eh = rms(h, cs);
+      if (!model || clearlyBetter(err, eh)) model = h;
+    }
+  }
+  return model;
+}
+
+interface CardHypothesis {
+  kind: CardKind;
+  h: Homography;
+  evidence: Evidence[];
+  score: number;
+}
+
+/** Evidence consistent with `h`: the best instance of each key within `tol` canonical pixels of its place. */
+function inliers(layout: FaceLayout, h: Homography, ev: Evidence[], tol: number): Evidence[] {
+  const best = new Map<string, { e: Evidence; err: number }>();
+  for (const e of ev) {
+    const c = canonicalOf(layout, e.key);
+    if (!c) continue;
+    let err = 0;
+    let w = 0;
+    for (const p of e.points) {
+      const q = applyHomography(h, p.from);
+      err += p.weight * Math.hypot(q.x - c[p.role].x, q.y - c[p.role].y);
+      w += p.weight;
+    }
+    err /= w || 1;
+    if (!(err <= tol)) continue;
+    // The line must also run along the card's rows, left to right (a label on another card or on paper
+    // nearby can sit in the right place by chance, but not at the right angle).
+    const l = applyHomography(h, e.dir[0]);
+    const r = applyHomography(h, e.dir[1]);
+    if (Math.abs(Math.atan2(r.y - l.y, r.x - l.x)) > (25 * Math.PI) / 180) continue;
+    const prev = best.get(e.key);
+    if (!prev || err < prev.err) best.set(e.key, { e, err });
+  }
+  return [...best.values()].map((v) => v.e);
+}
+
+/** Cards of one kind: repeatedly the hypothesis explaining most evidence, its evidence removed. */
+function searchCards(kind: CardKind, ev: Evidence[]): CardHypothesis[] {
+  const layout = LAYOUTS[kind];
+  let pool = ev.filter((e) => canonicalOf(layout, e.key));
+  const found: CardHypothesis[] = [];
+  while (pool.length > 0 && found.length < 4) {
+    let best: { h: Homography; inl: Evidence[]; w: number } | null = null;
+    const seeds: Evidence[][] = pool.map((e) => [e]);
+    for (let i = 0; i < pool.length; i++) for (let j = i + 1; j < pool.length; j++) if (pool[i].key !== pool[j].key) seeds.push([pool[i], pool[j]]);
+    for (const seed of seeds.slice(0, 400)) {
+      const h = fitSimilarity(correspondences(layout, seed));
+      if (!plausible(h)) continue;
+      const inl = inliers(layout, h, pool, 0.09 * CANONICAL_WIDTH);
+      const w = inl.reduce((a, e) => a + e.weight, 0);
+      if (!best || w > best.w) best = { h, inl, w };
+    }
+    if (!best) break;
+    // Refit on the inliers with the richest model they support, then take the inliers again, tighter.
+    let h = fitModel(layout, best.inl) ?? best.h;
+    let inl = inliers(layout, h, pool, 0.06 * CANONICAL_WIDTH);
+    if (inl.length >= best.inl.length) h = fitModel(layout, inl) ?? h;
+    else inl = best.inl;
+    // Enough evidence for a card: two labels; or one long label (公民身份号码, 居民身份证…) or one label
+    // with the number beside it; or a number whose check character holds.
+    const keys = new Set(inl.map((e) => e.key));
+    const labels = [...keys].filter((k) => !k.startsWith('#'));
+    const number = inl.find((e) => e.key === '#IdNum');
+    const enough = keys.size >= 2 || labels.some((k) => [...k].length >= 4) || !!number?.checksum;
+    if (!enough) break;
+    if (kind === 'TEMPORARY' && !keys.has('临时居民身份证')) break;
+    const w = inl.reduce((a, e) => a + e.weight, 0);
+    const total = Object.keys(layout.labels).length + (layout.values.IdNum ? 1 : 0);
+    if (process.env.DEBUG_LOCATE) {
+      for (const e of inl) {
+        const c = canonicalOf(layout, e.key)!;
+        console.error(kind, e.key, e.points.map((p) => { const q = applyHomography(h, p.from); return `${p.role}:${q.x.toFixed(0)},${q.y.toFixed(0)}→${c[p.role].x.toFixed(0)},${c[p.role].y.toFixed(0)} w${p.weight.toFixed(2)}`; }).join('  '));
+      }
+      console.error(kind, 'corners', mapQuad(invertHomography(h), CARD_CORNERS).map((p) => `${p.x.toFixed(0)},${p.y.toFixed(0)}`).join(' '));
+    }
+    found.push({ kind, h, evidence: inl, score: Math.min(1, w / Math.min(3, total)) * (kind === 'TEMPORARY' ? 1.05 : 1) });
+    pool = pool.filter((e) => !inl.includes(e));
+  }
+  return found;
+}
+
+function pointInQuad(p: Point, q: Quad): boolean {
+  for (let i = 0; i < 4; i++) {
+    const a = q[i];
+    const b = q[(i + 1) % 4];
+    if ((b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x) < 0) return false;
+  }
+  return true;
+}
+
+/** Canonical pixels of label misplacement tolerated when the outline replaces the text-first fit. */
+const OUTLINE_AGREEMENT = 12;
+
+async function refineByOutline<T extends CardHypothesis & { quad: Quad }>(image: RasterImage, c: T): Promise<T & { method: 'text' | 'both' }> {
+  let outline: Quad | null = null;
+  try {
+    outline = await findCardOutline(image, c.quad);
+  } catch {
+    outline = null; // OpenCV unavailable: the text-first quad stands.
+  }
+  if (process.env.DEBUG_LOCATE) console.error('outline', JSON.stringify(outline?.map((p) => [Math.round(p.x), Math.round(p.y)])), 'text', JSON.stringify(c.quad.map((p) => [Math.round(p.x), Math.round(p.y)])));
+  if (!outline) return { ...c, method: 'text' };
+  const toImage = rectToQuad(CANONICAL_WIDTH, CANONICAL_HEIGHT, outline);
+  if (!toImage) return { ...c, method: 'text' };
+  const h = invertHomography(toImage);
+  const cs = correspondences(LAYOUTS[c.kind], c.evidence);
+  if (process.env.DEBUG_LOCATE) console.error('outline rms', rms(h, cs).toFixed(1), 'text rms', rms(c.h, cs).toFixed(1));
+  if (!plausible(h) || rms(h, cs) > Math.max(OUTLINE_AGREEMENT, 1.5 * rms(c.h, cs) + 4)) return { ...c, method: 'text' };
+  return { ...c, h, quad: outline, method: 'both' };
+}
+
+/**
+ * Most prominent first: a card clearly larger than the others (twice the area) leads; cards of comparable
+ * size follow in reading order (rows top to bottom, left to right), as on a scanned page of copies.
+ */
+function orderByProminence<T extends { quad: Quad; score: number }>(cards: T[]): void {
+  const area = (q: Quad) => Math.abs((q[0].x - q[2].x) * (q[1].y - q[3].y) - (q[1].x - q[3].x) * (q[0].y - q[2].y)) / 2;
+  const span = (q: Quad) => ({ y0: Math.min(...q.map((p) => p.y)), y1: Math.max(...q.map((p) => p.y)), x: q.reduce((a, p) => a + p.x, 0) / 4, y: q.reduce((a, p) => a + p.y, 0) / 4 });
+  const largest = Math.max(...cards.map((c) => area(c.quad)));
+  cards.sort((a, b) => {
+    const big = (c: T) => area(c.quad) * c.score >= 0.5 * largest;
+    if (big(a) !== big(b)) return big(a) ? -1 : 1;
+    const sa = span(a.quad);
+    const sb = span(b.quad);
+    const overlap = Math.min(sa.y1, sb.y1) - Math.max(sa.y0, sb.y0);
+    const sameRow = overlap > 0.5 * Math.min(sa.y1 - sa.y0, sb.y1 - sb.y0);
+    return sameRow ? sa.x - sb.x : sa.y - sb.y;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Stage
+
+export interface LocateOptions {
+  /** Long side of the whole-image detection input. */
+  detectSide?: number;
+}
+
+/** Reads the given boxes along `dir` (degrees), returning lines in image coordinates. */
+async function readOriented(image: RasterImage, boxes: OrientedBox[], dir: number, models: OcrModels, ctx: StageContext): Promise<TextLine[]> {
+  const quads = boxes.map((b) => orientQuad(b.box.quad, dir));
+  const readings = await models.recognize(image, quads, ctx);
+  return readings.map((r, i) => ({ text: r.text, confidence: r.confidence, chars: r.chars, box: quads[i] }));
+}
+
+/** Some line of three or more Chinese characters read with confidence: the direction is right. */
+function confidentlyUpright(lines: TextLine[]): boolean {
+  return lines.some((l) => (l.text.match(/[\u4e00-\u9fff]/g)?.length ?? 0) >= 3 && l.confidence >= 0.85) || lines.reduce((n, l, i) => n + findAnchors(l, i).length, 0) >= 2;
+}
+
+function readingScore(lines: TextLine[]): number {
+  let anchors = 0;
+  let conf = 0;
+  lines.forEach((l, i) => {
+    anchors += findAnchors(l, i).length;
+    conf += l.confidence * Math.min(1, [...l.text].length / 4);
+    if (idNumberPiece(l)) anchors += 1;
+  });
+  return anchors * 2 + conf;
+}
+
+/** Pixel-centre coordinates (detector, recogniser) → continuous coordinates (homographies, warps). */
+const toContinuous = (q: Quad): Quad => q.map((p) => ({ x: p.x + 0.5, y: p.y + 0.5 })) as Quad;
+
+/**
+ * Finds the cards in a decoded image.
+ * @returns every card found, most prominent first; empty when none.
+ * @example
+ *   const cards = await locateCards(decoded, models, ctx);
+ */
+export async function locateCards(decoded: DecodedImage, models: OcrModels, ctx: StageContext, opts: LocateOptions = {}): Promise<LocatedCard[]> {
+  const started = performance.now();
+  const image = decoded.image;
+  const detectStarted = ctx.timings.detect ?? 0;
+  const recognizeStarted = ctx.timings.recognize ?? 0;
+  try {
+    const boxes = (await models.detect(image, ctx, { maxSide: opts.detectSide ?? LOCATE_DETECT_SIDE })).map(describe).filter((b) => b.thickness >= 4 && b.length >= 6);
+    if (boxes.length === 0) return [];
+    const lines: TextLine[] = [];
+    for (const group of groupByDirection(boxes)) {
+      // Largest lines first: the labels and values of a card beat scattered clutter.
+      const members = group.members.sort((a, b) => b.length * b.thickness - a.length * a.thickness).slice(0, MAX_LINES_PER_GROUP);
+      const forward = group.angle > 135 ? group.angle - 180 : group.angle; // (-45°, 135°]: the upright guess
+      // Settle 0° vs 180° on a few long lines before reading the rest: Chinese read upside down comes out
+      // with low confidence (digits like 0 1 8 do not, so they alone do not decide).
+      const probeCount = Math.min(members.length, PROBE_LINES);
+      const byLength = members.slice().sort((a, b) => b.length - a.length);
+      const probe = byLength.slice(0, probeCount);
+      const rest = byLength.slice(probeCount);
+      let dir = forward;
+      let probeLines = await readOriented(image, probe, forward, models, ctx);
+      if (!confidentlyUpright(probeLines)) {
+        const reversed = await readOriented(image, probe, forward + 180, models, ctx);
+        if (readingScore(reversed) > readingScore(probeLines)) {
+          dir = forward + 180;
+          probeLines = reversed;
+        }
+      }
+      lines.push(...probeLines, ...(rest.length > 0 ? await readOriented(image, rest, dir, models, ctx) : []));
+    }
+
+    // Evidence for the fits: printed labels (also where their wide letter-spacing split them into boxes of
+    // one character each), and the 18-digit number line.
+    const evidence: Evidence[] = [];
+    const seen = new Set<string>();
+    for (const { line, index } of [...lines.map((line, index) => ({ line, index })), ...joinSplitLabels(lines)]) {
+      for (const a of findAnchors(line, index)) {
+        const key = `${a.label}@${Math.round(a.quad[0].x)},${Math.round(a.quad[0].y)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        evidence.push(makeEvidence(a.label, line.box, a.quad, a.start, a.end, a.n, a.weight, index));
+      }
+    }
+    lines.forEach((l, i) => {
+      const compact = { ...l, text: l.text.replace(/\s+/g, ''), chars: [] };
+      const n = [...compact.text].length;
+      const bp = birthPiece(l);
+      if (bp) evidence.push(makeEvidence('#Birth', l.box, sliceLine(compact, bp.start, bp.end).box, bp.start, bp.end, n, 0.6, i));
+      const idp = idNumberPiece(l);
+      if (idp) evidence.push({ ...makeEvidence('#IdNum', l.box, sliceLine(compact, idp.start, idp.end).box, idp.start, idp.end, n, idp.checksum ? 1 : 0.6, i), checksum: idp.checksum });
+    });
+
+    const hyps = KINDS.flatMap((k) => searchCards(k, evidence)).sort((a, b) => b.score - a.score || b.evidence.length - a.evidence.length);
+    const accepted: Array<CardHypothesis & { quad: Quad }> = [];
+    for (const hyp of hyps) {
+      const quad = mapQuad(invertHomography(hyp.h), CARD_CORNERS);
+      const center = applyHomography(invertHomography(hyp.h), { x: CANONICAL_WIDTH / 2, y: CANONICAL_HEIGHT / 2 });
+      // One card per place: a front and a temporary card (which shares the front's labels) cannot overlap.
+      if (accepted.some((c) => pointInQuad(center, c.quad) || pointInQuad(applyHomography(invertHomography(c.h), { x: CANONICAL_WIDTH / 2, y: CANONICAL_HEIGHT / 2 }), quad))) continue;
+      accepted.push({ ...hyp, quad });
+    }
+    orderByProminence(accepted);
+
+    // Edge-first refinement: where the card's outline is clearly visible near the text-first quad, its
+    // corners are tighter; kept only if the printed labels still land where the layout puts them.
+    const refined = [];
+    for (const c of accepted) refined.push(await refineByOutline(image, c));
+
+    return refined.map((c) => {
+      const toImage = invertHomography(c.h);
+      const cardLines: TextLine[] = [];
+      for (const l of lines) {
+        const box = mapQuad(c.h, toContinuous(l.box));
+        const cx = (box[0].x + box[2].x) / 2;
+        const cy = (box[0].y + box[2].y) / 2;
+        if (cx < -10 || cy < -10 || cx > CANONICAL_WIDTH + 10 || cy > CANONICAL_HEIGHT + 10) continue;
+        cardLines.push({ ...l, box });
+      }
+      return {
+        kind: c.kind,
+        quad: c.quad,
+        homography: c.h,
+        card: warpPerspective(image, toImage, CANONICAL_WIDTH, CANONICAL_HEIGHT),
+        score: Math.min(1, c.score),
+        method: c.method,
+        lines: cardLines,
+      };
+    });
+  } finally {
+    // locate's own time excludes the detection and recognition it asked for (those stages keep their own).
+    const inner = (ctx.timings.detect ?? 0) - detectStarted + ((ctx.timings.recognize ?? 0) - recognizeStarted);
+    ctx.timings.locate = (ctx.timings.locate ?? 0) + (performance.now() - started - inner);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * End-to-end recognition through the real models: the shared real samples (fields asserted exactly against
+ * ../shared/samples/real/labels.json), the same cards turned 90°/180°/270°, generated cards, and the error
+ * answers for images the pipeline cannot read.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSet } from '../synth/generate.ts';
+import { runPipeline } from './pipeline.ts';
+import { createOcrModels } from './recognize.ts';
+import { ID_FIELDS, type IdField, type OcrModels } from './types.ts';
+
+const REAL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/samples/real');
+const haveReal = existsSync(path.join(REAL, 'labels.json'));
+
+interface RealLabel {
+  file: string;
+  side: 'FRONT' | 'BACK';
+  both_sides_in_image?: boolean;
+  [field: string]: unknown;
+}
+
+/** Fields known to be misread (a red 样证 stamp over the address; a character lost at a steep angle). */
+const KNOWN_MISSES: Record<string, IdField[]> = {
+  'IDCardOCR_PC__test2.jpg': ['Address'],
+  'wuyoux__sfzzm_e.png': ['Address'],
+};
+
+/** The labels keep Birth as printed (`2013年05月06日`); the API answers `2013/5/6`. */
+function apiBirth(printed: string): string {
+  const [y, m, d] = printed.match(/\d+/g)!.map(Number);
+  return `${y}/${m}/${d}`;
+}
+
+let models: OcrModels & { release(): Promise<void> };
+beforeAll(async () => {
+  models = await createOcrModels({ intraOpNumThreads: 2 });
+}, 60_000);
+afterAll(async () => {
+  await models?.release();
+});
+
+describe.skipIf(!haveReal)('real samples', () => {
+  const labels: RealLabel[] = haveReal ? JSON.parse(readFileSync(path.join(REAL, 'labels.json'), 'utf8')) : [];
+
+  it('reads every legible field of every sample except the known misses', async () => {
+    let right = 0;
+    let total = 0;
+    const wrong: string[] = [];
+    for (const l of labels) {
+      const image = readFileSync(path.join(REAL, l.file));
+      const r = await runPipeline({ image, cardSide: l.both_sides_in_image ? l.side : undefined }, models);
+      expect(r.side, l.file).toBe(l.side);
+      for (const f of ID_FIELDS) {
+        const printed = l[f] as string | null;
+        if (printed === null) continue;
+        const want = f === 'Birth' ? apiBirth(printed) : printed;
+        total++;
+        if (r.idInfo[f] === want) right++;
+        else wrong.push(`${l.file}:${l.side}:${f}`);
+        if (!KNOWN_MISSES[l.file]?.includes(f)) expect(r.idInfo[f], `${l.file} ${l.side} ${f}`).toBe(want);
+      }
+    }
+    // issue 4: every legible field right but at most two.
+    expect(total - right, wrong.join(', ')).toBeLessThanOrEqual(2);
+  }, 120_000);
+
+  it.each([90, 180, 270])('reads a card turned %i°', async (angle) => {
+    const bytes = await sharp(readFileSync(path.join(REAL, 'chineseocr__card.f63af03.png'))).rotate(angle).png().toBuffer();
+    const r = await runPipeline({ image: bytes }, models);
+    expect(r.side).toBe('FRONT');
+    expect(r.idInfo).toMatchObject({ Name: '小静', Sex: '女', Nation: '汉', Birth: '1987/9/17', IdNum: '370782198709170246' });
+  }, 30_000);
+
+  it('reads the requested side when both sides are in one image', async () => {
+    const image = readFileSync(path.join(REAL, 'idcard-ocr__idcard-test-back.png'));
+    const back = await runPipeline({ image, cardSide: 'BACK' }, models);
+    expect(back.side).toBe('BACK');
+    expect(back.idInfo.Authority).toBe('上海市公安局');
+    expect(back.idInfo.Name).toBeUndefined();
+  }, 30_000);
+
+  it('answers CardSideError when only the other side is in the image', async () => {
+    const image = readFileSync(path.join(REAL, 'wuyoux__sfzbm_r.png'));
+    await expect(runPipeline({ image, cardSide: 'FRONT' }, models)).rejects.toMatchObject({ code: 'FailedOperation.CardSideError' });
+  }, 30_000);
+
+  it('answers MultiCardError for two fronts when MultiCardDetect is on, and reads one when it is off', async () => {
+    const card = readFileSync(path.join(REAL, 'chineseocr__card.f63af03.png'));
+    const meta = await sharp(card).metadata();
+    const w = meta.width!;
+    const h = meta.height!;
+    const two = await sharp({ create: { width: w * 2 + 40, height: h + 40, channels: 3, background: '#d8d8d8' } })
+      .composite([{ input: card, left: 20, top: 20 }, { input: card, left: w + 20, top: 20 }])
+      .png()
+      .toBuffer();
+    await expect(runPipeline({ image: two, config: { MultiCardDetect: true } }, models)).rejects.toMatchObject({ code: 'FailedOperation.MultiCardError' });
+    const one = await runPipeline({ image: two, verbose: true }, models);
+    expect(one.diagnostics?.cards).toHaveLength(2);
+    expect(one.idInfo.IdNum).toBe('370782198709170246');
+  }, 30_000);
+});
+
+describe('bad images', () => {
+  it('answers ImageNoIdCard for a photo of no card', async () => {
+    const noise = Buffer.alloc(400 * 300 * 3);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    const image = await sharp(noise, { raw: { width: 400, height: 300, channels: 3 } }).jpeg().toBuffer();
+    await expect(runPipeline({ image }, models)).rejects.toMatchObject({ code: 'FailedOperation.ImageNoIdCard' });
+  }, 30_000);
+
+  it('answers ImageDecodeFailed for bytes that are no image', async () => {
+    await expect(runPipeline({ image: new TextEncoder().encode('not an image') }, models)).rejects.toMatchObject({ code: 'FailedOperation.ImageDecodeFailed' });
+  });
+});
+
+describe('generated cards', () => {
+  it('reads a clean front, a clean back and a temporary card exactly', async () => {
+    for await (const g of generateSet({ count: 3, seed: 11, cases: ['clean', 'clean', 'temporary'] })) {
+      const card = g.label.cards[0];
+      const r = await runPipeline({ image: g.bytes, cardSide: g.label.side, now: new Date(g.label.now) }, models);
+      expect(r.side, g.file).toBe(card.kind);
+      for (const f of ID_FIELDS) {
+        const want = card.fields[f];
+        if (want !== null) expect(r.idInfo[f], `${g.file} ${f}`).toBe(want);
+      }
+    }
+  }, 90_000);
+});

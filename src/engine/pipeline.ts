@@ -1,0 +1,224 @@
+/**
+ * The card pipeline: decode → locate → (detect + recognise on the rectified card when needed) → extract →
+ * validate → advanced. Runs inside a pool worker; knows nothing of HTTP.
+ *
+ * Errors (spec "Error Codes"): no card → FailedOperation.ImageNoIdCard; only the other side than CardSide
+ * asks for → FailedOperation.CardSideError; MultiCardDetect on and two cards of the same side →
+ * FailedOperation.MultiCardError (front and back together are what the flag exists for: anchors.md);
+ * a card found but no field readable → FailedOperation.ImageBlur when the card is blurred, else
+ * FailedOperation.OcrFailed. Any unexpected failure on a bad image still answers one of these, never a 500.
+ */
+import { CANONICAL_HEIGHT, CANONICAL_WIDTH, LAYOUTS, toCanonicalPixels } from '../domain/cardLayout.ts';
+import { isServiceError, ServiceError } from '../errors/catalogue.ts';
+import { computeAdvanced } from './advanced/index.ts';
+import { qualityReport } from './advanced/quality.ts';
+import { decodeImage } from './decode.ts';
+import { extractFields, sliceLine } from './extract.ts';
+import { invertHomography, mapQuad } from './geometry.ts';
+import { LOCATE_DETECT_SIDE, locateCards } from './locate.ts';
+import { DEFAULT_CONFIG, ID_FIELDS, type CardKind, type DetectorReport, type IdCardConfig, type IdField, type LocatedCard, type OcrModels, type Quad, type RasterImage, type RecognitionResult, type RecognizeRequest, type StageContext, type TextLine } from './types.ts';
+import { validateFields } from './validate.ts';
+
+/** Lines read while locating are reused when the card's text was at least this many detector pixels per canonical pixel (text ≥ ~17 px high). */
+const REUSE_SCALE = Number(process.env.REUSE_SCALE ?? 0.55);
+/** Below this quality score (advanced/quality.ts, 0–100) an unreadable card is called blurred. */
+const BLUR_QUALITY = 35;
+
+/** Side the request asked for → which located kinds serve it (a temporary card carries both sides' items). */
+function serves(kind: CardKind, side: 'FRONT' | 'BACK'): boolean {
+  return kind === side || kind === 'TEMPORARY';
+}
+
+function chooseCard(cards: LocatedCard[], side: 'FRONT' | 'BACK' | undefined, config: IdCardConfig): LocatedCard {
+  if (cards.length === 0) throw new ServiceError('FailedOperation.ImageNoIdCard');
+  if (config.MultiCardDetect) {
+    const counts = new Map<CardKind, number>();
+    for (const c of cards) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
+    if ([...counts.values()].some((n) => n > 1)) throw new ServiceError('FailedOperation.MultiCardError');
+  }
+  if (!side) return cards[0];
+  const match = cards.find((c) => serves(c.kind, side));
+  if (!match) throw new ServiceError('FailedOperation.CardSideError');
+  return match;
+}
+
+function edge(a: { x: number; y: number }, b: { x: number; y: number }): number {
+  return Math.hypot(a.x - b.x, a.y - b.y);
+}
+
+/** Detector pixels per canonical pixel for this card in the whole-image detection. */
+function detectionScale(card: LocatedCard, image: RasterImage): number {
+  const widthPx = (edge(card.quad[0], card.quad[1]) + edge(card.quad[3], card.quad[2])) / 2;
+  const down = Math.min(1, LOCATE_DETECT_SIDE / Math.max(image.width, image.height));
+  return (widthPx * down) / CANONICAL_WIDTH;
+}
+
+/** Do the lines read while locating cover the value rows of this face? */
+function coversValues(kind: CardKind, lines: TextLine[]): boolean {
+  const values = LAYOUTS[kind].values;
+  const needed = (['Name', 'IdNum', 'Authority', 'ValidDate'] as IdField[]).filter((f) => values[f]);
+  return needed.every((f) => {
+    const r = toCanonicalPixels(values[f]!.box);
+    return lines.some((l) => {
+      const cy = (l.box[0].y + l.box[2].y) / 2;
+      const x1 = Math.max(l.box[1].x, l.box[2].x);
+      return cy > r.y0 && cy < r.y1 && x1 > r.x0 + 10;
+    });
+  });
+}
+
+/** Detects and reads the value lines on the rectified card (canonical pixels). */
+async function readRectified(card: LocatedCard, models: OcrModels, ctx: StageContext): Promise<TextLine[]> {
+  const boxes = await models.detect(card.card, ctx, { maxSide: CANONICAL_WIDTH });
+  const layout = LAYOUTS[card.kind];
+  const valueRects = Object.values(layout.values).map((v) => toCanonicalPixels(v!.box));
+  // Only boxes with a fair share of their area in value regions: labels and titles need not be read again,
+  // but a row read as one box (性别男民族汉) must be.
+  const wanted = boxes.filter((b) => {
+    const xs = b.quad.map((p) => p.x);
+    const ys = b.quad.map((p) => p.y);
+    const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+    const a = Math.max(1, (x1 - x0) * (y1 - y0));
+    const inside = valueRects.reduce((s, r) => s + Math.max(0, Math.min(x1, r.x1) - Math.max(x0, r.x0)) * Math.max(0, Math.min(y1, r.y1) - Math.max(y0, r.y0)), 0);
+    return inside / a >= 0.15;
+  });
+  // The card is upright now: reading runs left to right along each box.
+  const quads = wanted.map((b) => uprightQuad(b.quad));
+  const readings = await models.recognize(card.card, quads, ctx);
+  return readings.map((r, i) => ({ text: r.text, confidence: r.confidence, chars: r.chars, box: quads[i].map((p) => ({ x: p.x + 0.5, y: p.y + 0.5 })) as Quad }));
+}
+
+function uprightQuad(q: Quad): Quad {
+  const xs = q.map((p) => p.x);
+  const ys = q.map((p) => p.y);
+  // Keep the detector's rotated rectangle when it is tilted; order its corners from the top-left.
+  const sorted = [...q].sort((a, b) => a.x + a.y - (b.x + b.y));
+  const tl = sorted[0];
+  const br = sorted[3];
+  const rest = [sorted[1], sorted[2]].sort((a, b) => a.y - b.y - (a.x - b.x));
+  const tr = rest[0].x > rest[1].x ? rest[0] : rest[1];
+  const bl = tr === rest[0] ? rest[1] : rest[0];
+  if (!Number.isFinite(Math.min(...xs) + Math.min(...ys))) return q;
+  return [tl, tr, br, bl];
+}
+
+/**
+ * Reads the number again with the classes masked to 0-9/X (recognition-notes.md: fewer confusions, same model).
+ * `source` is the image the line's canonical box maps into through `toSource`.
+ */
+async function rereadIdNumber(lines: TextLine[], source: RasterImage, toSource: ((q: Quad) => Quad) | null, models: OcrModels, ctx: StageContext): Promise<TextLine[]> {
+  const region = LAYOUTS.FRONT.values.IdNum!;
+  const out: TextLine[] = [];
+  for (const l of lines) out.push(l);
+  const idx = lines.findIndex((l) => /[0-9]{8,}/.test(l.text.replace(/\s+/g, '')) && l.box[0].y > 0 && ((l.box[0].y + l.box[2].y) / 2) / CANONICAL_HEIGHT > region.box[1] - 0.2);
+  if (idx < 0) return out;
+  const l = lines[idx];
+  const chars = [...l.text];
+  const firstDigit = chars.findIndex((c) => /[0-9]/.test(c));
+  // Drop a label read into the same box (公民身份号码…): the masked read must see digits only.
+  const piece = firstDigit > 0 ? sliceLine(l, firstDigit, chars.length) : l;
+  const canon = piece.box;
+  const q = toSource ? toSource(canon) : canon;
+  const srcQuad = q.map((p) => ({ x: p.x - 0.5, y: p.y - 0.5 })) as Quad;
+  // A little margin so the first and last digits are whole even if the slice estimate is tight.
+  const [r] = await models.recognize(source, [widen(srcQuad, 0.2)], ctx, { charset: 'id-number' });
+  // Keep the masked read unless it lost the number's shape where the general read had it (a neighbouring
+  // label stroke read as a digit, say).
+  const before = piece.text.replace(/\s+/g, '');
+  const shape = /^[0-9]{17}[0-9Xx]$/;
+  if (r && r.text.length >= 15 && (shape.test(r.text) || !shape.test(before))) out[idx] = { text: r.text, confidence: r.confidence, chars: r.chars, box: canon };
+  return out;
+}
+
+/** Grows a line quad along its length by `f` × its height at each end. */
+function widen(q: Quad, f: number): Quad {
+  const len = Math.hypot(q[1].x - q[0].x, q[1].y - q[0].y) || 1;
+  const h = Math.hypot(q[3].x - q[0].x, q[3].y - q[0].y);
+  const k = (f * h) / len;
+  const dx = (q[1].x - q[0].x) * k;
+  const dy = (q[1].y - q[0].y) * k;
+  const ex = (q[2].x - q[3].x) * k;
+  const ey = (q[2].y - q[3].y) * k;
+  return [
+    { x: q[0].x - dx, y: q[0].y - dy },
+    { x: q[1].x + dx, y: q[1].y + dy },
+    { x: q[2].x + ex, y: q[2].y + ey },
+    { x: q[3].x - ex, y: q[3].y - ey },
+  ];
+}
+
+function anyAdvancedFlag(config: IdCardConfig): boolean {
+  return (Object.keys(config) as Array<keyof IdCardConfig>).some((k) => k !== 'MultiCardDetect' && config[k]);
+}
+
+/**
+ * Recognises one image.
+ * @throws ServiceError with a FailedOperation.* code for every image it cannot answer.
+ * @example
+ *   const result = await runPipeline({ image: bytes, cardSide: 'FRONT' }, models);
+ */
+export async function runPipeline(req: RecognizeRequest, models: OcrModels): Promise<RecognitionResult> {
+  const started = performance.now();
+  const ctx: StageContext = { timings: {}, verbose: req.verbose ?? false, now: req.now ?? new Date() };
+  const config: IdCardConfig = { ...DEFAULT_CONFIG, ...(req.config ?? {}) };
+  try {
+    const decoded = await decodeImage(req.image, ctx);
+    const cards = await locateCards(decoded, models, ctx);
+    const target = chooseCard(cards, req.cardSide, config);
+
+    // Lines already read while locating are reused when they were read at a useful size and cover the
+    // value rows; otherwise detect and read again on the rectified card.
+    let lines = target.lines ?? [];
+    let secondPass = false;
+    if (detectionScale(target, decoded.image) < REUSE_SCALE || !coversValues(target.kind, lines)) {
+      const reread = await readRectified(target, models, ctx);
+      if (reread.length > 0) {
+        lines = reread;
+        secondPass = true;
+      }
+    }
+    if (target.kind !== 'BACK') {
+      const toImage = invertHomography(target.homography);
+      lines = secondPass
+        ? await rereadIdNumber(lines, target.card, null, models, ctx)
+        : await rereadIdNumber(lines, decoded.image, (q) => mapQuad(toImage, q), models, ctx);
+    }
+
+    const extracted = await extractFields(target.kind, lines, ctx);
+    const { idInfo, issues } = await validateFields(target.kind, extracted.idInfo, extracted.fieldLines, ctx);
+
+    if (ID_FIELDS.every((f) => idInfo[f] === undefined)) {
+      const quality = qualityReport(target);
+      throw new ServiceError(quality.quality < BLUR_QUALITY ? 'FailedOperation.ImageBlur' : 'FailedOperation.OcrFailed');
+    }
+
+    let advancedInfo = {};
+    let reports: DetectorReport[] = [];
+    if (anyAdvancedFlag(config)) {
+      const adv = await computeAdvanced({ decoded, cards, target, idInfo, lines }, config, ctx);
+      advancedInfo = adv.advancedInfo;
+      reports = adv.reports;
+    }
+
+    ctx.timings.total = performance.now() - started;
+    const result: RecognitionResult = { side: target.kind, idInfo, advancedInfo, timings: ctx.timings };
+    if (ctx.verbose) {
+      const fieldOf = new Map<TextLine, IdField>();
+      for (const [f, ls] of Object.entries(extracted.fieldLines) as Array<[IdField, TextLine[]]>) for (const l of ls) fieldOf.set(l, f);
+      result.diagnostics = {
+        cards: cards.map((c) => ({ kind: c.kind, quad: c.quad, score: c.score })),
+        detectors: [
+          ...reports,
+          ...issues.map((i) => ({ name: `validate.${i.field}`, score: 0, threshold: 0, fired: true, reason: i.problem })),
+          { name: 'locate.secondPass', score: secondPass ? 1 : 0, threshold: 1, fired: secondPass, reason: `method=${target.method}` },
+        ],
+        lines: lines.map((l) => ({ text: l.text, confidence: l.confidence, box: l.box, field: fieldOf.get(l) })),
+      };
+    }
+    return result;
+  } catch (e) {
+    if (isServiceError(e)) throw e;
+    // A bad image must never surface as an internal error (issue 4): whatever broke, the fields were not read.
+    throw new ServiceError('FailedOperation.OcrFailed', undefined, { cause: e });
+  }
+}

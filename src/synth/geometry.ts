@@ -1,0 +1,203 @@
+/**
+ * Plane geometry for placing cards in scenes: homographies from four point pairs and a perspective warp on
+ * raw buffers. Labels are computed by pushing the card's own corners through the same matrix that moves
+ * its pixels, so the quads in labels.json are exact by construction.
+ *
+ * Pixel convention: pixel (i, j) covers [i, i+1) × [j, j+1); its centre is (i + 0.5, j + 0.5). Quads are
+ * continuous coordinates, so a card filling a W × H image has corners (0,0) (W,0) (W,H) (0,H).
+ */
+import type { Homography, Point, Quad } from '../engine/types.ts';
+
+/** Solves the 8 × 8 system for the homography mapping src[i] → dst[i] (h33 = 1). */
+export function homographyFromQuads(src: readonly Point[], dst: readonly Point[]): Homography {
+  const A: number[][] = [];
+  for (let i = 0; i < 4; i++) {
+    const { x, y } = src[i];
+    const { x: u, y: v } = dst[i];
+    A.push([x, y, 1, 0, 0, 0, -u * x, -u * y, u]);
+    A.push([0, 0, 0, x, y, 1, -v * x, -v * y, v]);
+  }
+  // Gauss–Jordan with partial pivoting on the augmented matrix.
+  for (let c = 0; c < 8; c++) {
+    let p = c;
+    for (let r = c + 1; r < 8; r++) if (Math.abs(A[r][c]) > Math.abs(A[p][c])) p = r;
+    if (Math.abs(A[p][c]) < 1e-12) throw new RangeError('Expected four points in general position but received a degenerate quadrilateral');
+    [A[c], A[p]] = [A[p], A[c]];
+    for (let r = 0; r < 8; r++) {
+      if (r === c) continue;
+      const f = A[r][c] / A[c][c];
+      for (let k = c; k < 9; k++) A[r][k] -= f * A[c][k];
+    }
+  }
+  const h = A.map((row, i) => row[8] / row[i]);
+  return [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], 1];
+}
+
+export function applyHomography(H: Homography, p: Point): Point {
+  const w = H[6] * p.x + H[7] * p.y + H[8];
+  return { x: (H[0] * p.x + H[1] * p.y + H[2]) / w, y: (H[3] * p.x + H[4] * p.y + H[5]) / w };
+}
+
+export function invertHomography(H: Homography): Homography {
+  const [a, b, c, d, e, f, g, h, i] = H;
+  const A = e * i - f * h;
+  const B = -(d * i - f * g);
+  const C = d * h - e * g;
+  const det = a * A + b * B + c * C;
+  if (Math.abs(det) < 1e-15) throw new RangeError('Expected an invertible homography but its determinant is 0');
+  const inv: Homography = [A, -(b * i - c * h), b * f - c * e, B, a * i - c * g, -(a * f - c * d), C, -(a * h - b * g), a * e - b * d];
+  return inv.map((v) => v / det) as Homography;
+}
+
+/** Composes: first `first`, then `then`. */
+export function composeHomography(then: Homography, first: Homography): Homography {
+  const r: number[] = [];
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) r.push(then[i * 3] * first[j] + then[i * 3 + 1] * first[3 + j] + then[i * 3 + 2] * first[6 + j]);
+  return r as Homography;
+}
+
+export function mapQuad(H: Homography, q: Quad): Quad {
+  return q.map((p) => applyHomography(H, p)) as Quad;
+}
+
+export function rectQuad(x0: number, y0: number, x1: number, y1: number): Quad {
+  return [{ x: x0, y: y0 }, { x: x1, y: y0 }, { x: x1, y: y1 }, { x: x0, y: y1 }];
+}
+
+/** A mutable RGB or RGBA buffer the scene is painted into. */
+export interface Canvas8 {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+}
+
+/**
+ * Warps `src` (RGBA, straight alpha) into `dst` through `H` (src pixel coords → dst pixel coords), blending
+ * by the source alpha times `opacity`. Bilinear sampling; only the destination quad's bounding box is visited.
+ * `shade(x, y)` optionally multiplies the source colour (lighting that belongs to the card, not the scene).
+ */
+export function warpOnto(dst: Canvas8, src: Canvas8, H: Homography, opacity = 1): void {
+  if (src.channels !== 4) throw new TypeError(`Expected an RGBA source but received ${src.channels} channels`);
+  const corners = mapQuad(H, rectQuad(0, 0, src.width, src.height));
+  const ys = corners.map((p) => p.y);
+  const by0 = Math.max(0, Math.floor(Math.min(...ys)));
+  const by1 = Math.min(dst.height, Math.ceil(Math.max(...ys)));
+  const Hi = invertHomography(H);
+  const [a, b, c, d, e, f, g, h, i] = Hi;
+  const sw = src.width;
+  const sh = src.height;
+  const s = src.data;
+  const o = dst.data;
+  const dc = dst.channels;
+  const maxX = sw - 1;
+  const maxY = sh - 1;
+  for (let y = by0; y < by1; y++) {
+    // Only the row's span inside the (convex) destination quad, padded for the anti-aliased edge.
+    const span = rowSpan(corners, y + 0.5, 1.5);
+    if (!span) continue;
+    const x0 = Math.max(0, Math.floor(span[0]));
+    const x1 = Math.min(dst.width, Math.ceil(span[1]));
+    const py = y + 0.5;
+    for (let x = x0; x < x1; x++) {
+      const px = x + 0.5;
+      const w = g * px + h * py + i;
+      // Sample position in source pixel-centre coordinates.
+      const u = (a * px + b * py + c) / w - 0.5;
+      const v = (d * px + e * py + f) / w - 0.5;
+      if (u < -1 || v < -1 || u > sw || v > sh) continue;
+      const ix = Math.floor(u);
+      const iy = Math.floor(v);
+      const fx = u - ix;
+      const fy = v - iy;
+      let r: number;
+      let gg: number;
+      let bb: number;
+      let al: number;
+      if (ix >= 0 && iy >= 0 && ix < maxX && iy < maxY) {
+        const i00 = (iy * sw + ix) * 4;
+        const i10 = i00 + 4;
+        const i01 = i00 + sw * 4;
+        const i11 = i01 + 4;
+        const w00 = (1 - fx) * (1 - fy) * s[i00 + 3];
+        const w10 = fx * (1 - fy) * s[i10 + 3];
+        const w01 = (1 - fx) * fy * s[i01 + 3];
+        const w11 = fx * fy * s[i11 + 3];
+        al = w00 + w10 + w01 + w11;
+        if (al <= 0) continue;
+        r = s[i00] * w00 + s[i10] * w10 + s[i01] * w01 + s[i11] * w11;
+        gg = s[i00 + 1] * w00 + s[i10 + 1] * w10 + s[i01 + 1] * w01 + s[i11 + 1] * w11;
+        bb = s[i00 + 2] * w00 + s[i10 + 2] * w10 + s[i01 + 2] * w01 + s[i11 + 2] * w11;
+      } else {
+        // Border: outside the source counts as transparent.
+        r = gg = bb = al = 0;
+        for (let k = 0; k < 4; k++) {
+          const sx = ix + (k & 1);
+          const sy = iy + (k >> 1);
+          if (sx < 0 || sy < 0 || sx >= sw || sy >= sh) continue;
+          const si = (sy * sw + sx) * 4;
+          const wt = ((k & 1) ? fx : 1 - fx) * ((k >> 1) ? fy : 1 - fy) * s[si + 3];
+          r += s[si] * wt;
+          gg += s[si + 1] * wt;
+          bb += s[si + 2] * wt;
+          al += wt;
+        }
+        if (al <= 0) continue;
+      }
+      const alpha = (al / 255) * opacity;
+      const di = (y * dst.width + x) * dc;
+      if (alpha >= 0.999) {
+        o[di] = r / al;
+        o[di + 1] = gg / al;
+        o[di + 2] = bb / al;
+      } else {
+        o[di] = o[di] * (1 - alpha) + (r / al) * alpha;
+        o[di + 1] = o[di + 1] * (1 - alpha) + (gg / al) * alpha;
+        o[di + 2] = o[di + 2] * (1 - alpha) + (bb / al) * alpha;
+      }
+      if (dc === 4) o[di + 3] = Math.max(o[di + 3], al);
+    }
+  }
+}
+
+/**
+ * The x-interval where the horizontal line at `y` crosses a convex quad, widened by `pad`; null when it
+ * misses. Lets per-row loops skip the empty corners of a rotated quad's bounding box.
+ */
+export function rowSpan(q: readonly Point[], y: number, pad = 0): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let k = 0; k < q.length; k++) {
+    const p = q[k];
+    const n = q[(k + 1) % q.length];
+    const ya = Math.min(p.y, n.y) - pad;
+    const yb = Math.max(p.y, n.y) + pad;
+    if (y < ya || y > yb) continue;
+    let x: number;
+    if (Math.abs(n.y - p.y) < 1e-9) {
+      lo = Math.min(lo, p.x, n.x);
+      hi = Math.max(hi, p.x, n.x);
+      continue;
+    }
+    const t = Math.min(1, Math.max(0, (y - p.y) / (n.y - p.y)));
+    x = p.x + t * (n.x - p.x);
+    lo = Math.min(lo, x);
+    hi = Math.max(hi, x);
+  }
+  return lo <= hi ? [lo - pad, hi + pad] : null;
+}
+
+/** Signed area (shoelace); positive for clockwise quads in image coordinates (y down). */
+export function quadArea(q: Quad): number {
+  let s = 0;
+  for (let k = 0; k < 4; k++) {
+    const p = q[k];
+    const n = q[(k + 1) % 4];
+    s += p.x * n.y - n.x * p.y;
+  }
+  return s / 2;
+}
+
+export function quadInside(q: Quad, width: number, height: number, margin = 0): boolean {
+  return q.every((p) => p.x >= -margin && p.y >= -margin && p.x <= width + margin && p.y <= height + margin);
+}
