@@ -91,7 +91,7 @@ interface Built {
   error?: ErrorCode;
 }
 
-/** Caps that keep in-process sets (tests) small; they change image sizes only, never the random stream. */
+/** Caps that keep in-process sets (tests) small: they change the scenes, not the people on the cards. */
 export interface Limits {
   /** Largest photo, in megapixels (default 12). */
   maxMegapixels: number;
@@ -206,6 +206,8 @@ function photoEffects(rng: Rng, width: number, height: number, mild = false): Ca
     glare: rng.chance(mild ? 0.2 : 0.5) ? rng.float(20, 70) : 0,
     glareRadius: rng.float(0.05, 0.2),
     cast: [rng.float(0.93, 1.05), 1, rng.float(0.9, 1.06)],
+    // Hand shake in some shots; kept short in mild recipes so the text stays legible.
+    ...(rng.chance(mild ? 0.08 : 0.15) ? { motion: { length: rng.float(2, mild ? 4 : 7) * Math.max(1, size / 2), angle: rng.float(0, Math.PI) } } : {}),
   };
 }
 

@@ -85,25 +85,29 @@ export async function screenShot(
 
 /** RGB stripe sub-pixels, dark row gaps and curved interference bands over the content area. */
 function subpixelAndMoire(s: Canvas8, bezel: number, SW: number, SH: number, rng: Rng): void {
-  const m = rng.float(0.06, 0.16);
-  const period = rng.float(7, 26);
+  // Moiré between two grids shows as broad, curved, rainbow-tinted bands: each channel's band is shifted by
+  // a third of a period (the sub-pixels sit at different offsets against the sensor's Bayer pattern).
+  const m = rng.float(0.1, 0.24);
+  const period = rng.float(18, 70);
   const theta = rng.float(0, Math.PI);
   const ct = Math.cos(theta) / period;
   const st = Math.sin(theta) / period;
-  const curve = rng.float(-1, 1) / (SW * period);
+  const curve = rng.float(-1.5, 1.5) / (SW * period);
   const gain = rng.float(1.25, 1.4);
   const sub = [
     [1, 0.5, 0.5],
     [0.5, 1, 0.5],
     [0.5, 0.5, 1],
   ];
+  const third = (2 * Math.PI) / 3;
   for (let y = bezel; y < bezel + SH; y++) {
     const rowGap = y % 3 === 2 ? 0.82 : 1;
     for (let x = bezel; x < bezel + SW; x++) {
       const i = (y * s.width + x) * 4;
-      const band = 1 - m * (0.5 + 0.5 * Math.cos(2 * Math.PI * (x * ct + y * st + x * x * curve)));
+      const phase = 2 * Math.PI * (x * ct + y * st + (x - bezel) * (y - bezel) * curve);
       const k = sub[x % 3];
       for (let c = 0; c < 3; c++) {
+        const band = 1 - m * (0.5 + 0.5 * Math.cos(phase + c * third));
         const v = s.data[i + c] * k[c] * rowGap * band * gain;
         s.data[i + c] = v > 255 ? 255 : v;
       }

@@ -191,6 +191,22 @@ export interface CaptureEffects {
   glareAt?: Point;
   /** Colour cast multipliers (white balance). */
   cast?: [number, number, number];
+  /** Camera shake: a straight smear of `length` pixels at `angle` radians. */
+  motion?: { length: number; angle: number };
+}
+
+/** A normalised line kernel (odd size) for motion blur: the path of a point during the exposure. */
+function motionKernel(length: number, angle: number): { width: number; height: number; kernel: number[] } {
+  const n = Math.max(3, 2 * Math.ceil(length / 2) + 1);
+  const k = new Array<number>(n * n).fill(0);
+  const c = (n - 1) / 2;
+  for (let t = -length / 2; t <= length / 2; t += 0.25) {
+    const x = Math.round(c + t * Math.cos(angle));
+    const y = Math.round(c + t * Math.sin(angle));
+    if (x >= 0 && y >= 0 && x < n && y < n) k[y * n + x] += 1;
+  }
+  const sum = k.reduce((a, b) => a + b, 0);
+  return { width: n, height: n, kernel: k.map((v) => v / sum) };
 }
 
 const NOISE_TILE = 512;
@@ -220,8 +236,11 @@ function buf(a: Uint8Array): Buffer {
  */
 export async function capture(img: Canvas8, rng: Rng, fx: CaptureEffects): Promise<Canvas8> {
   let out = img;
-  if (fx.blur > 0.3) {
-    const { data, info } = await sharp(buf(img.data), raw(img)).blur(fx.blur).raw().toBuffer({ resolveWithObject: true });
+  if (fx.blur > 0.3 || fx.motion) {
+    let pipeline = sharp(buf(img.data), raw(img));
+    if (fx.motion) pipeline = pipeline.convolve(motionKernel(fx.motion.length, fx.motion.angle));
+    if (fx.blur > 0.3) pipeline = pipeline.blur(fx.blur);
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     out = { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: img.channels };
   }
   const { width: W, height: H, channels: ch } = out;
