@@ -8,8 +8,8 @@
  * tinted pattern): the 99.5th percentile of |chroma − median| stays well above a copy's. Only the part
  * of the card inside the frame counts (a cut-off emblem must not make a card look grey).
  *
- * Calibration (synthetic sets, seeds 7/11/13): copies ≤ 0.2; genuine cards ≥ 6.4 (a back whose emblem
- * the frame cut off) and usually 20–100. 50 sits at 4.
+ * Calibration (synthetic set, seed 11): copies ≤ 0.2; genuine cards ≥ 9 (a back whose emblem the frame
+ * cut off) and usually 20–100. 50 sits at 4.
  */
 import { LAYOUTS, toCanonicalPixels } from '../../domain/cardLayout.ts';
 import type { DetectorReport, LocatedCard } from '../types.ts';

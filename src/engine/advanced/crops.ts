@@ -50,7 +50,8 @@ export async function encodeJpegBase64(img: RasterImage, box?: PixelBox): Promis
   if (box) {
     pipeline = pipeline.extract({ left: box.x0, top: box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0 });
   }
-  const jpeg = await pipeline.jpeg({ quality: JPEG_QUALITY, chromaSubsampling: '4:4:4' }).toBuffer();
+  // 4:2:0 chroma: print legibility lives in luma, and it encodes faster and smaller than 4:4:4.
+  const jpeg = await pipeline.jpeg({ quality: JPEG_QUALITY, chromaSubsampling: '4:2:0' }).toBuffer();
   return jpeg.toString('base64');
 }
 

@@ -93,33 +93,39 @@ export function warpFromImage(
   const shh = src.height;
   const c = src.channels;
   const d = src.data;
+  // Numerators and denominator are affine in u along a row: step them instead of re-evaluating.
+  const dX = h[0] * sx;
+  const dY = h[3] * sx;
+  const dW = h[6] * sx;
+  let o = 0;
   for (let v = 0; v < height; v++) {
     const cy = (v + 0.5) * sy;
-    for (let u = 0; u < width; u++) {
-      const cx = (u + 0.5) * sx;
-      const w = h[6] * cx + h[7] * cy + h[8];
-      let x = (h[0] * cx + h[1] * cy + h[2]) / w - 0.5;
-      let y = (h[3] * cx + h[4] * cy + h[5]) / w - 0.5;
+    const cx0 = 0.5 * sx;
+    let X = h[0] * cx0 + h[1] * cy + h[2];
+    let Y = h[3] * cx0 + h[4] * cy + h[5];
+    let W = h[6] * cx0 + h[7] * cy + h[8];
+    for (let u = 0; u < width; u++, X += dX, Y += dY, W += dW, o += 3) {
+      let x = X / W - 0.5;
+      let y = Y / W - 0.5;
       if (x < 0) x = 0;
       else if (x > sw - 1) x = sw - 1;
       if (y < 0) y = 0;
       else if (y > shh - 1) y = shh - 1;
-      const x0 = Math.floor(x);
-      const y0 = Math.floor(y);
-      const x1 = x0 + 1 < sw ? x0 + 1 : x0;
-      const y1 = y0 + 1 < shh ? y0 + 1 : y0;
+      const x0 = x | 0;
+      const y0 = y | 0;
       const fx = x - x0;
       const fy = y - y0;
       const p00 = (y0 * sw + x0) * c;
-      const p10 = (y0 * sw + x1) * c;
-      const p01 = (y1 * sw + x0) * c;
-      const p11 = (y1 * sw + x1) * c;
-      const o = (v * width + u) * 3;
-      for (let k = 0; k < 3; k++) {
-        const top = d[p00 + k] + (d[p10 + k] - d[p00 + k]) * fx;
-        const bot = d[p01 + k] + (d[p11 + k] - d[p01 + k]) * fx;
-        out[o + k] = Math.round(top + (bot - top) * fy);
-      }
+      const p10 = x0 + 1 < sw ? p00 + c : p00;
+      const p01 = y0 + 1 < shh ? p00 + sw * c : p00;
+      const p11 = x0 + 1 < sw ? p01 + c : p01;
+      const w00 = (1 - fx) * (1 - fy);
+      const w10 = fx * (1 - fy);
+      const w01 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      out[o] = d[p00] * w00 + d[p10] * w10 + d[p01] * w01 + d[p11] * w11 + 0.5;
+      out[o + 1] = d[p00 + 1] * w00 + d[p10 + 1] * w10 + d[p01 + 1] * w01 + d[p11 + 1] * w11 + 0.5;
+      out[o + 2] = d[p00 + 2] * w00 + d[p10 + 2] * w10 + d[p01 + 2] * w01 + d[p11 + 2] * w11 + 0.5;
     }
   }
   return { data: out, width, height, channels: 3 };
