@@ -38,20 +38,21 @@ export function loadOpenCv(): Promise<{ cv: CV }> {
 const WORK_SIDE = 640;
 
 /**
- * The card outline near `predicted` (image coordinates, clockwise from the card's top-left), with its
- * corners in the same order, or null when no clear outline is there.
+ * Candidate card outlines near `predicted` (image coordinates, clockwise from the card's top-left): convex
+ * 4-gons of about the card's area, corners in the predicted order, nearest first. The caller decides which
+ * (if any) is the card, by where the printed labels fall.
  */
-export async function findCardOutline(image: RasterImage, predicted: Quad): Promise<Quad | null> {
+export async function findCardOutlines(image: RasterImage, predicted: Quad): Promise<Quad[]> {
   const { cv } = await loadOpenCv();
   const xs = predicted.map((p) => p.x);
   const ys = predicted.map((p) => p.y);
   const pw = Math.max(...xs) - Math.min(...xs);
   const ph = Math.max(...ys) - Math.min(...ys);
-  const x0 = Math.max(0, Math.floor(Math.min(...xs) - 0.15 * pw));
-  const y0 = Math.max(0, Math.floor(Math.min(...ys) - 0.15 * ph));
-  const x1 = Math.min(image.width, Math.ceil(Math.max(...xs) + 0.15 * pw));
-  const y1 = Math.min(image.height, Math.ceil(Math.max(...ys) + 0.15 * ph));
-  if (x1 - x0 < 32 || y1 - y0 < 32) return null;
+  const x0 = Math.max(0, Math.floor(Math.min(...xs) - 0.3 * pw));
+  const y0 = Math.max(0, Math.floor(Math.min(...ys) - 0.3 * ph));
+  const x1 = Math.min(image.width, Math.ceil(Math.max(...xs) + 0.3 * pw));
+  const y1 = Math.min(image.height, Math.ceil(Math.max(...ys) + 0.3 * ph));
+  if (x1 - x0 < 32 || y1 - y0 < 32) return [];
   const scale = Math.min(1, WORK_SIDE / Math.max(x1 - x0, y1 - y0));
   const w = Math.max(8, Math.round((x1 - x0) * scale));
   const h = Math.max(8, Math.round((y1 - y0) * scale));
@@ -78,11 +79,11 @@ export async function findCardOutline(image: RasterImage, predicted: Quad): Prom
     const target = predicted.map((p) => ({ x: (p.x - x0) * scale, y: (p.y - y0) * scale }));
     const targetArea = Math.abs(shoelace(target));
     const cardW = (dist(target[0], target[1]) + dist(target[3], target[2])) / 2;
-    let best: { quad: Point[]; cost: number } | null = null;
+    const found: Array<{ quad: Point[]; cost: number }> = [];
     for (let i = 0; i < contours.size(); i++) {
       const c = contours.get(i);
       const area = cv.contourArea(c);
-      if (area < 0.5 * targetArea || area > 1.6 * targetArea) {
+      if (area < 0.4 * targetArea || area > 2.5 * targetArea) {
         c.delete();
         continue;
       }
@@ -96,14 +97,14 @@ export async function findCardOutline(image: RasterImage, predicted: Quad): Prom
         const aligned = alignCorners(pts, target);
         const cost = Math.max(...aligned.map((p, k) => dist(p, target[k]))) / cardW;
         const a = Math.abs(shoelace(aligned));
-        if (cost < 0.12 && a > 0.7 * targetArea && a < 1.4 * targetArea && (!best || cost < best.cost)) best = { quad: aligned, cost };
+        if (cost < 0.6 && a > 0.4 * targetArea && a < 2.5 * targetArea) found.push({ quad: aligned, cost });
       }
       hull.delete();
       poly.delete();
       c.delete();
     }
-    if (!best) return null;
-    return best.quad.map((p) => ({ x: p.x / scale + x0, y: p.y / scale + y0 })) as Quad;
+    found.sort((a, b) => a.cost - b.cost);
+    return found.slice(0, 8).map((f) => f.quad.map((p) => ({ x: p.x / scale + x0, y: p.y / scale + y0 })) as Quad);
   } finally {
     for (const m of mats) m.delete();
   }

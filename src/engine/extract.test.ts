@@ -78,6 +78,11 @@ describe('extractFields on a front', () => {
     expect(r.idInfo.Address).toBe('北京市东城区东华门街道南池子大街1号3单元');
   });
 
+  it('keeps the first character of an address line starting in the value column', async () => {
+    const r = await extractFields('FRONT', [at('住址', 0.08, 0.52, 0.16, 0.59), at('止园路8号', 0.175, 0.52, 0.4, 0.59)], ctx());
+    expect(r.idInfo.Address).toBe('止园路8号');
+  });
+
   it('keeps an address line starting with 民族 (民族路) whole', async () => {
     const r = await extractFields('FRONT', [at('住址', 0.08, 0.52, 0.16, 0.59), at('民族路8号', 0.19, 0.6, 0.4, 0.67)], ctx());
     expect(r.idInfo.Address).toBe('民族路8号');

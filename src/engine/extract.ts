@@ -70,7 +70,7 @@ export function sliceLine(line: TextLine, start: number, end: number): TextLine 
 }
 
 /** Punctuation the recogniser makes of label strokes, specks and the colon-like gap after a label. */
-const STRAY_LEADING = /^[·.:：,，、;；'"`_|\-—~]$/;
+const STRAY_LEADING = /^[^\p{L}\p{N}]$/u;
 
 /**
  * Removes spaces from a line and stray marks from its start, keeping characters and candidates aligned.
@@ -179,12 +179,30 @@ function rowOverlap(piece: TextLine, r: Rect): number {
   return Math.max(0, Math.min(b.y1, r.y1) - Math.max(b.y0, r.y0)) / h;
 }
 
+/** The field whose value follows each printed label. */
+const LABEL_FIELD: Record<string, IdField> = {
+  姓名: 'Name',
+  性别: 'Sex',
+  民族: 'Nation',
+  出生: 'Birth',
+  住址: 'Address',
+  公民身份号码: 'IdNum',
+  签发机关: 'Authority',
+  有效期限: 'ValidDate',
+};
+
+/** A piece of a line and, where a label was read in front of it, the field that label announces. */
+interface Piece {
+  line: TextLine;
+  field?: IdField;
+}
+
 /**
  * A label partly read into the start of a value (`姓张大民`: 名 lost in the label's wide letter-spacing;
  * `社址中山市…`: 住 misread). Only where the line starts in that label's column on its row, so an address
  * line starting in the value column keeps every character.
  */
-function stripLabelFragment(l: TextLine, layout: FaceLayout): TextLine {
+function stripLabelFragment(l: TextLine, layout: FaceLayout): Piece {
   const b = boundsOf(l.box);
   const h = b.y1 - b.y0;
   for (const [name, region] of Object.entries(layout.labels)) {
@@ -193,6 +211,7 @@ function stripLabelFragment(l: TextLine, layout: FaceLayout): TextLine {
     if (b.x0 > r.x1 - 0.25 * h || b.x0 < r.x0 - 2 * h) continue;
     const label = [...name];
     const chars = [...l.text];
+    const field = LABEL_FIELD[name];
     if (label.length === 2) {
       // A misread first character followed by the second (`社址`), then any label characters left
       // (`住，址` after the comma-like speck is dropped).
@@ -209,7 +228,7 @@ function stripLabelFragment(l: TextLine, layout: FaceLayout): TextLine {
           removed++;
         } else break;
       }
-      if (removed > 0) return cur;
+      if (removed > 0) return { line: cur, field };
     } else {
       // Longer labels: drop the longest prefix made mostly of the label's characters.
       let k = 0;
@@ -219,20 +238,21 @@ function stripLabelFragment(l: TextLine, layout: FaceLayout): TextLine {
         hits++;
         if (hits >= Math.ceil((i + 1) * 0.6)) k = i + 1;
       }
-      if (k > 0 && hits >= 2) return sliceLine(l, k, chars.length);
+      if (k > 0 && hits >= 2) return { line: sliceLine(l, k, chars.length), field };
     }
   }
-  return l;
+  return { line: l };
 }
 
 /**
- * Splits a line into value pieces: a label read at its start is dropped, a second label inside the line
- * (性别 row: `男民族汉`) splits it, and pure labels disappear.
+ * Splits a line into value pieces: a label read at its start is dropped (and tells which field follows),
+ * a second label inside the line (性别 row: `男民族汉`) splits it, and pure labels disappear.
  */
-function valuePieces(line: TextLine, layout: FaceLayout): TextLine[] {
+function valuePieces(line: TextLine, layout: FaceLayout): Piece[] {
   let l = compactLine(line);
   if (l.text === '') return [];
   const labelNames = Object.keys(layout.labels);
+  let field: IdField | undefined;
   // A label at the start of the line.
   for (const name of labelNames) {
     const re = LABEL_PATTERNS[name];
@@ -243,11 +263,12 @@ function valuePieces(line: TextLine, layout: FaceLayout): TextLine[] {
       // Only where the line starts on that label's row: `公民` in an address is not a label.
       if (rowOverlap(l, regionRect(layout.labels[name].box)) < 0.3) continue;
       l = compactLine(sliceLine(l, n, [...l.text].length));
+      field = LABEL_FIELD[name];
       break;
     }
   }
   if (l.text === '') return [];
-  // A label inside the line.
+  // A label inside the line: what precedes it belongs to the row's first field, what follows to its own.
   for (const name of labelNames) {
     if (!MID_LINE_LABELS.has(name)) continue;
     const re = LABEL_PATTERNS[name];
@@ -257,13 +278,17 @@ function valuePieces(line: TextLine, layout: FaceLayout): TextLine[] {
     const chars = [...l.text];
     const at = [...l.text.slice(0, m.index)].length;
     const n = [...m[0]].length;
-    const pieces: TextLine[] = [];
-    if (at > 0) pieces.push(sliceLine(l, 0, at));
-    if (at + n < chars.length) pieces.push(sliceLine(l, at + n, chars.length));
-    return pieces.map((p) => stripLabelFragment(p, layout)).filter((p) => p.text !== '');
+    const pieces: Piece[] = [];
+    if (at > 0) {
+      const before = field ? { line: sliceLine(l, 0, at), field } : stripLabelFragment(sliceLine(l, 0, at), layout);
+      pieces.push(before.field ? before : { line: before.line, field: 'Sex' });
+    }
+    if (at + n < chars.length) pieces.push({ line: compactLine(sliceLine(l, at + n, chars.length)), field: LABEL_FIELD[name] });
+    return pieces.filter((p) => p.line.text !== '');
   }
-  l = stripLabelFragment(l, layout);
-  return l.text === '' ? [] : [l];
+  if (field) return [{ line: l, field }];
+  const piece = stripLabelFragment(l, layout);
+  return piece.line.text === '' ? [] : [piece];
 }
 
 /** Sorts pieces into reading order: rows (by vertical overlap) top to bottom, left to right in a row. */
@@ -317,7 +342,11 @@ export function assignPieces(kind: CardKind, lines: TextLine[]): Partial<Record<
   const valueRegions = regions.filter((r) => r.kind === 'value');
   const byField: Partial<Record<IdField, TextLine[]>> = {};
   for (const line of lines) {
-    for (const piece of valuePieces(line, layout)) {
+    for (const { line: piece, field: announced } of valuePieces(line, layout)) {
+      if (announced && layout.values[announced]) {
+        (byField[announced] ??= []).push(piece);
+        continue;
+      }
       let region = bestRegion(piece, regions);
       if (!region) continue;
       if (region.kind === 'label') {

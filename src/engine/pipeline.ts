@@ -9,9 +9,11 @@
  * FailedOperation.OcrFailed. Any unexpected failure on a bad image still answers one of these, never a 500.
  */
 import { CANONICAL_HEIGHT, CANONICAL_WIDTH, LAYOUTS, toCanonicalPixels } from '../domain/cardLayout.ts';
+import { isValidIdChecksum } from '../domain/idNumber.ts';
 import { isServiceError, ServiceError } from '../errors/catalogue.ts';
 import { computeAdvanced } from './advanced/index.ts';
-import { qualityReport } from './advanced/quality.ts';
+import { creteSharpness, qualityReport } from './advanced/quality.ts';
+import { downscaleRaster, lumaPlane } from './advanced/raster.ts';
 import { decodeImage } from './decode.ts';
 import { extractFields, sliceLine } from './extract.ts';
 import { invertHomography, mapQuad } from './geometry.ts';
@@ -19,10 +21,18 @@ import { LOCATE_DETECT_SIDE, locateCards } from './locate.ts';
 import { DEFAULT_CONFIG, ID_FIELDS, type CardKind, type DetectorReport, type IdCardConfig, type IdField, type LocatedCard, type OcrModels, type Quad, type RasterImage, type RecognitionResult, type RecognizeRequest, type StageContext, type TextLine } from './types.ts';
 import { validateFields } from './validate.ts';
 
-/** Lines read while locating are reused when the card's text was at least this many detector pixels per canonical pixel (text ≥ ~17 px high). */
-const REUSE_SCALE = Number(process.env.REUSE_SCALE ?? 0.55);
+/**
+ * Lines read while locating (recognised from the full-resolution image) are reused when the detector saw
+ * the card at ≥ this many pixels per canonical pixel (text ≥ ~17 px high) and they sit level on the
+ * rectified card; smaller or steeper, the boxes merge letter-spaced labels into values or cut lines, and
+ * detecting again on the rectified card reads them right (real samples: 66 vs 63 of 69 fields).
+ */
+const REUSE_SCALE = 0.55;
 /** Below this quality score (advanced/quality.ts, 0–100) an unreadable card is called blurred. */
 const BLUR_QUALITY = 35;
+/** No card and the whole scene this blurred (Crété-Roffet sharpness, 0..1) with this much contrast → ImageBlur. */
+const BLUR_SCENE_SHARPNESS = 0.3;
+const BLUR_SCENE_MIN_STD = 15;
 
 /** Side the request asked for → which located kinds serve it (a temporary card carries both sides' items). */
 function serves(kind: CardKind, side: 'FRONT' | 'BACK'): boolean {
@@ -53,6 +63,15 @@ function detectionScale(card: LocatedCard, image: RasterImage): number {
   return (widthPx * down) / CANONICAL_WIDTH;
 }
 
+/** Do the lines read while locating lie level on the card (the rectification is good where they are)? */
+function linesLevel(lines: TextLine[]): boolean {
+  return lines.every((l) => {
+    const dx = (l.box[1].x + l.box[2].x - l.box[0].x - l.box[3].x) / 2;
+    const dy = (l.box[1].y + l.box[2].y - l.box[0].y - l.box[3].y) / 2;
+    return Math.abs(Math.atan2(dy, dx)) < (4 * Math.PI) / 180 || Math.hypot(dx, dy) < 40;
+  });
+}
+
 /** Do the lines read while locating cover the value rows of this face? */
 function coversValues(kind: CardKind, lines: TextLine[]): boolean {
   const values = LAYOUTS[kind].values;
@@ -71,7 +90,11 @@ function coversValues(kind: CardKind, lines: TextLine[]): boolean {
 async function readRectified(card: LocatedCard, models: OcrModels, ctx: StageContext): Promise<TextLine[]> {
   const boxes = await models.detect(card.card, ctx, { maxSide: CANONICAL_WIDTH });
   const layout = LAYOUTS[card.kind];
-  const valueRects = Object.values(layout.values).map((v) => toCanonicalPixels(v!.box));
+  // Value regions grown a little: a rectification off by a few percent must not lose a line.
+  const valueRects = Object.values(layout.values).map((v) => {
+    const r = toCanonicalPixels(v!.box);
+    return { x0: r.x0 - 0.03 * CANONICAL_WIDTH, y0: r.y0 - 0.06 * CANONICAL_HEIGHT, x1: r.x1 + 0.03 * CANONICAL_WIDTH, y1: r.y1 + 0.06 * CANONICAL_HEIGHT };
+  });
   // Only boxes with a fair share of their area in value regions: labels and titles need not be read again,
   // but a row read as one box (性别男民族汉) must be.
   const wanted = boxes.filter((b) => {
@@ -117,7 +140,13 @@ async function rereadIdNumber(lines: TextLine[], source: RasterImage, toSource: 
   const firstDigit = chars.findIndex((c) => /[0-9]/.test(c));
   // Drop a label read into the same box (公民身份号码…): the masked read must see digits only.
   const piece = firstDigit > 0 ? sliceLine(l, firstDigit, chars.length) : l;
-  const canon = piece.box;
+  // A number already read whole, consistent and sure needs no second read.
+  const read = piece.text.replace(/\s+/g, '');
+  const sure = piece.chars.length === [...piece.text].length && piece.chars.every((c) => (c.candidates[0]?.prob ?? 0) >= 0.95);
+  if (/^\d{17}[\dX]$/.test(read) && isValidIdChecksum(read) && sure) return out;
+  // The label's wide letter-spacing makes the character-width split land inside it; the layout knows
+  // where the number starts, so the masked read never sees the label's last character.
+  const canon = clipLeft(piece.box, region.box[0] * CANONICAL_WIDTH - 6);
   const q = toSource ? toSource(canon) : canon;
   const srcQuad = q.map((p) => ({ x: p.x - 0.5, y: p.y - 0.5 })) as Quad;
   // A little margin so the first and last digits are whole even if the slice estimate is tight.
@@ -128,6 +157,16 @@ async function rereadIdNumber(lines: TextLine[], source: RasterImage, toSource: 
   const shape = /^[0-9]{17}[0-9Xx]$/;
   if (r && r.text.length >= 15 && (shape.test(r.text) || !shape.test(before))) out[idx] = { text: r.text, confidence: r.confidence, chars: r.chars, box: canon };
   return out;
+}
+
+/** The part of a (left-to-right) canonical quad right of `x`. */
+function clipLeft(q: Quad, x: number): Quad {
+  const at = (a: Quad[number], b: Quad[number]) => {
+    if (a.x >= x || b.x <= a.x) return a;
+    const t = Math.min(1, (x - a.x) / (b.x - a.x));
+    return { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t };
+  };
+  return [at(q[0], q[1]), q[1], q[2], at(q[3], q[2])];
 }
 
 /** Grows a line quad along its length by `f` × its height at each end. */
@@ -147,6 +186,34 @@ function widen(q: Quad, f: number): Quad {
   ];
 }
 
+function centre(q: Quad): { x: number; y: number } {
+  return { x: (q[0].x + q[1].x + q[2].x + q[3].x) / 4, y: (q[0].y + q[1].y + q[2].y + q[3].y) / 4 };
+}
+
+function insideBox(p: { x: number; y: number }, q: Quad): boolean {
+  const xs = q.map((v) => v.x);
+  const ys = q.map((v) => v.y);
+  return p.x >= Math.min(...xs) && p.x <= Math.max(...xs) && p.y >= Math.min(...ys) && p.y <= Math.max(...ys);
+}
+
+/**
+ * No card found: was the picture simply too blurred to find one? Crété-Roffet sharpness (the Quality
+ * detector's measure, advanced/quality.ts) over the whole image at ≈800 px, where there is content at all
+ * (a blank frame is not "blurred"). Sharp photos without a card measured ≥ 0.68 on the synthetic set; a card
+ * blurred to σ ≈ 8 px (no text found) 0.19.
+ */
+function sceneBlurred(image: RasterImage): boolean {
+  const factor = Math.max(1, Math.round(Math.max(image.width, image.height) / 800));
+  const p = lumaPlane(downscaleRaster(image, factor));
+  let mean = 0;
+  for (const v of p.data) mean += v;
+  mean /= p.data.length || 1;
+  let variance = 0;
+  for (const v of p.data) variance += (v - mean) ** 2;
+  const std = Math.sqrt(variance / (p.data.length || 1));
+  return std > BLUR_SCENE_MIN_STD && creteSharpness(p, [{ x0: 0, y0: 0, x1: p.width, y1: p.height }]) < BLUR_SCENE_SHARPNESS;
+}
+
 function anyAdvancedFlag(config: IdCardConfig): boolean {
   return (Object.keys(config) as Array<keyof IdCardConfig>).some((k) => k !== 'MultiCardDetect' && config[k]);
 }
@@ -164,13 +231,14 @@ export async function runPipeline(req: RecognizeRequest, models: OcrModels): Pro
   try {
     const decoded = await decodeImage(req.image, ctx);
     const cards = await locateCards(decoded, models, ctx);
+    if (cards.length === 0) throw new ServiceError(sceneBlurred(decoded.image) ? 'FailedOperation.ImageBlur' : 'FailedOperation.ImageNoIdCard');
     const target = chooseCard(cards, req.cardSide, config);
 
     // Lines already read while locating are reused when they were read at a useful size and cover the
     // value rows; otherwise detect and read again on the rectified card.
     let lines = target.lines ?? [];
     let secondPass = false;
-    if (detectionScale(target, decoded.image) < REUSE_SCALE || !coversValues(target.kind, lines)) {
+    if (detectionScale(target, decoded.image) < REUSE_SCALE || !coversValues(target.kind, lines) || !linesLevel(lines)) {
       const reread = await readRectified(target, models, ctx);
       if (reread.length > 0) {
         lines = reread;
@@ -203,8 +271,13 @@ export async function runPipeline(req: RecognizeRequest, models: OcrModels): Pro
     ctx.timings.total = performance.now() - started;
     const result: RecognitionResult = { side: target.kind, idInfo, advancedInfo, timings: ctx.timings };
     if (ctx.verbose) {
+      // A line's field: that of the value piece cut from it (pieces lie inside their line's box).
+      const pieces = (Object.entries(extracted.fieldLines) as Array<[IdField, TextLine[]]>).flatMap(([f, ls]) => ls.map((l) => ({ f, c: centre(l.box) })));
       const fieldOf = new Map<TextLine, IdField>();
-      for (const [f, ls] of Object.entries(extracted.fieldLines) as Array<[IdField, TextLine[]]>) for (const l of ls) fieldOf.set(l, f);
+      for (const l of lines) {
+        const hit = pieces.find((p) => insideBox(p.c, l.box));
+        if (hit) fieldOf.set(l, hit.f);
+      }
       result.diagnostics = {
         cards: cards.map((c) => ({ kind: c.kind, quad: c.quad, score: c.score })),
         detectors: [

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSet } from '../synth/generate.ts';
+import { decodeImage } from './decode.ts';
+import { locateCards, orientQuad } from './locate.ts';
+import { createOcrModels } from './recognize.ts';
+import type { OcrModels, Point, Quad, StageContext } from './types.ts';
+
+const ctx = (): StageContext => ({ timings: {}, verbose: false, now: new Date('2026-11-25T00:00:00Z') });
+
+describe('orientQuad', () => {
+  const box: Quad = [{ x: 10, y: 10 }, { x: 110, y: 10 }, { x: 110, y: 40 }, { x: 10, y: 40 }];
+  it('starts the quad at the line’s own top-left for each reading direction', () => {
+    expect(orientQuad(box, 0)[0]).toMatchObject({ x: 10, y: 10 });
+    const upsideDown = orientQuad(box, 180);
+    expect(upsideDown[0].x).toBeCloseTo(110, 6);
+    expect(upsideDown[0].y).toBeCloseTo(40, 6);
+    const down = orientQuad([{ x: 10, y: 10 }, { x: 40, y: 10 }, { x: 40, y: 110 }, { x: 10, y: 110 }], 90);
+    // Reading downwards, the top-left of the text is the box's top-right corner.
+    expect(down[0].x).toBeCloseTo(40, 6);
+    expect(down[0].y).toBeCloseTo(10, 6);
+  });
+});
+
+let models: OcrModels & { release(): Promise<void> };
+beforeAll(async () => {
+  models = await createOcrModels({ intraOpNumThreads: 2 });
+}, 60_000);
+afterAll(async () => {
+  await models?.release();
+});
+
+/** Largest corner distance between two quads, as a fraction of the card's width. */
+function cornerError(got: Quad, want: Quad, scale: number): number {
+  const width = Math.hypot(want[1].x - want[0].x, want[1].y - want[0].y);
+  return Math.max(...got.map((p: Point, i) => Math.hypot(p.x * scale - want[i].x, p.y * scale - want[i].y))) / width;
+}
+
+describe('locateCards on generated images', () => {
+  it('finds a turned card, its side and its corners (clockwise from its own top-left)', async () => {
+    for await (const g of generateSet({ count: 2, seed: 21, cases: ['clean', 'rotated'] })) {
+      const c = ctx();
+      const decoded = await decodeImage(g.bytes, c);
+      const cards = await locateCards(decoded, models, c);
+      const want = g.label.cards[0];
+      expect(cards.length, g.file).toBeGreaterThanOrEqual(1);
+      expect(cards[0].kind, g.file).toBe(want.kind);
+      expect(cornerError(cards[0].quad, want.quad, decoded.scaleToOriginal), g.file).toBeLessThan(0.04);
+      expect(cards[0].card).toMatchObject({ width: 856, height: 540 });
+      expect(cards[0].lines?.length, g.file).toBeGreaterThan(2);
+      expect(c.timings.locate).toBeGreaterThan(0);
+    }
+  }, 90_000);
+
+  it('finds every card of a multi-card image', async () => {
+    for await (const g of generateSet({ count: 1, seed: 4, cases: ['multi'] })) {
+      const c = ctx();
+      const cards = await locateCards(await decodeImage(g.bytes, c), models, c);
+      expect(cards.map((k) => k.kind).sort(), g.file).toEqual(g.label.cards.map((k) => k.kind).sort());
+    }
+  }, 90_000);
+
+  it('finds nothing in an image without a card', async () => {
+    for await (const g of generateSet({ count: 1, seed: 2, cases: ['no-card'] })) {
+      const c = ctx();
+      expect(await locateCards(await decodeImage(g.bytes, c), models, c), g.file).toEqual([]);
+    }
+  }, 90_000);
+});
