@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Point, WarnCode } from '../src/engine/types.ts';
+import type { IdField, Point, WarnCode } from '../src/engine/types.ts';
 import { buildAccuracyReport, compareReports, editDistance, fieldMatches, scoreWarning, type Outcome, type ReportContext } from './scoring.ts';
-import { casesFromRealLabels, casesFromSynthLabels, MULTI_DETECT_CASE, printedBirthToApi, selectCases, type BenchCase } from './sets.ts';
+import { casesFromRealLabels, casesFromSynthLabels, isMultiCard, MULTI_DETECT_CASE, printedBirthToApi, selectCases, type BenchCase } from './sets.ts';
 import { percentile } from './stats.ts';
 import { displayWidth, formatTable } from './table.ts';
 
@@ -81,22 +81,31 @@ describe('set mapping', () => {
     expect(cases[1]).toMatchObject({ expected: {}, expectedError: 'FailedOperation.ImageDecodeFailed' });
   });
 
-  it('runs a multi-card image twice: fields with MultiCardDetect off, MultiCardError expected with it on', () => {
+  it('runs an image with two cards of one side twice: fields with MultiCardDetect off, MultiCardError with it on', () => {
     const quad = [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 1 }, { x: 0, y: 1 }] as [Point, Point, Point, Point];
-    const front = { Name: '韩梅梅', Sex: '女', Nation: '汉', Birth: '1991/2/3', Address: '北京市东城区1号', IdNum: '110101199102030022', Authority: null, ValidDate: null };
-    const back = { Name: null, Sex: null, Nation: null, Birth: null, Address: null, IdNum: null, Authority: '北京市公安局东城分局', ValidDate: '2015.03.07-2035.03.07' };
-    const cases = casesFromSynthLabels(
-      {
-        seed: 1,
-        generatedBy: 'test',
-        images: [{ file: 'm.jpg', case: 'multi', format: 'jpeg', width: 10, height: 10, cards: [{ kind: 'FRONT', quad, fields: front }, { kind: 'BACK', quad, fields: back }], expectedWarnings: [], now: '2025-06-01' }],
-      },
-      '/s',
-    );
-    expect(cases).toHaveLength(2);
-    expect(cases[0]).toMatchObject({ id: 'm.jpg', case: 'multi', config: { MultiCardDetect: false }, expected: { Name: '韩梅梅' } });
+    type Fields = Record<IdField, string | null>;
+    const front: Fields = { Name: '韩梅梅', Sex: '女', Nation: '汉', Birth: '1991/2/3', Address: '北京市东城区1号', IdNum: '110101199102030022', Authority: null, ValidDate: null };
+    const back: Fields = { Name: null, Sex: null, Nation: null, Birth: null, Address: null, IdNum: null, Authority: '北京市公安局东城分局', ValidDate: '2015.03.07-2035.03.07' };
+    const image = (file: string, cards: Fields[]) => ({
+      file,
+      case: 'multi' as const,
+      format: 'jpeg' as const,
+      width: 10,
+      height: 10,
+      cards: cards.map((fields) => ({ kind: fields === back ? ('BACK' as const) : ('FRONT' as const), quad, fields })),
+      expectedWarnings: [],
+      now: '2025-06-01',
+    });
+    const cases = casesFromSynthLabels({ seed: 1, generatedBy: 'test', images: [image('two-fronts.jpg', [front, front]), image('both-sides.jpg', [front, back])] }, '/s');
+    expect(cases.map((c) => c.id)).toEqual(['two-fronts.jpg', 'two-fronts.jpg#MultiCardDetect', 'both-sides.jpg']);
+    expect(cases[0]).toMatchObject({ case: 'multi', config: { MultiCardDetect: false }, expected: { Name: '韩梅梅' } });
     expect(cases[0].expectedError).toBeUndefined();
-    expect(cases[1]).toMatchObject({ id: 'm.jpg#MultiCardDetect', case: MULTI_DETECT_CASE, expected: {}, expectedError: 'FailedOperation.MultiCardError', config: { MultiCardDetect: true } });
+    expect(cases[1]).toMatchObject({ case: MULTI_DETECT_CASE, expected: {}, expectedError: 'FailedOperation.MultiCardError', config: { MultiCardDetect: true } });
+    // Front and back of one card are what MultiCardDetect accepts: read with the run's flags, no error expected.
+    expect(cases[2].config).toBeUndefined();
+    expect(cases[2].expectedError).toBeUndefined();
+    expect(isMultiCard(['FRONT', 'BACK'])).toBe(false);
+    expect(isMultiCard(['FRONT', 'BACK', 'FRONT'])).toBe(true);
   });
 
   it('limits round-robin across cases so a short run sees every case', () => {

@@ -392,7 +392,7 @@ async function main(): Promise<void> {
       [
         ['HTTP server (child), idle after start', http?.server?.idleRssMb?.toFixed(0) ?? '—'],
         ['HTTP server (child), peak (VmHWM)', http?.server?.peakRssMb?.toFixed(0) ?? '—'],
-        ['benchmark process after in-process rows (VmHWM; includes generator)', inProcessPeakRss?.toFixed(0) ?? '—'],
+        ['benchmark process: in-process recognizer + generator + client (VmHWM)', inProcessPeakRss?.toFixed(0) ?? '—'],
       ],
     ),
   );

@@ -9,7 +9,7 @@ import type { CardKind, Homography, IdField, Point, RasterImage, WarnCode } from
 import type { ErrorCode } from '../errors/catalogue.ts';
 import { makeSurface, type Surface } from './backgrounds.ts';
 import { encodeImage, encodeJpegWithOrientation, type OutputFormat } from './encode.ts';
-import { applyHomography, composeHomography, mapQuad, rectQuad, type Canvas8 } from './geometry.ts';
+import { applyHomography, multiplyHomography, mapQuad, rectQuad, type Canvas8 } from './geometry.ts';
 import { fieldsFor, invalidValidity, makeIdentity, temporaryValidity, type Identity, type InvalidDateKind } from './identity.ts';
 import type { CardLabel, SynthCase, SynthLabel } from './labels.ts';
 import { SYNTH_CASES } from './labels.ts';
@@ -261,7 +261,7 @@ async function scanOf(
     // Slight skew on the platen.
     const skew = rng.normal(0, 0.006);
     const c = applyHomography(Hc, { x: CANONICAL_WIDTH / 2, y: CANONICAL_HEIGHT / 2 });
-    Hc = composeHomography(composeHomography(translateHomography(c.x, c.y), [Math.cos(skew), -Math.sin(skew), 0, Math.sin(skew), Math.cos(skew), 0, 0, 0, 1]), composeHomography(translateHomography(-c.x, -c.y), Hc));
+    Hc = multiplyHomography(multiplyHomography(translateHomography(c.x, c.y), [Math.cos(skew), -Math.sin(skew), 0, Math.sin(skew), Math.cos(skew), 0, 0, 0, 1]), multiplyHomography(translateHomography(-c.x, -c.y), Hc));
     const { id, kind, doctor, overrides } = cards[k];
     const card = render(id, kind, Hc, rng, doctor);
     drawShadow(img, Hc, rng, opts.shadow ?? (platen === 'dark' ? 0 : 0.12));
@@ -289,7 +289,7 @@ async function photoOf(
     // The spec recommends the card fill most of the frame; people mostly do, some shoot from afar.
     const fill = opts.fill ?? (opts.cut ? rng.float(0.8, 0.98) : n > 1 ? rng.float(0.75, 0.95) : rng.chance(0.8) ? rng.float(0.7, 0.95) : rng.float(0.4, 0.7));
     let Hc = n === 1 ? photoPlacement(rng, width, height, fill, opts.rotation) : placeObject(rng, cellW, cellH, { fill, rotation: rng.normal(0, 0.1), tiltX: rng.normal(0, 0.1), tiltY: rng.normal(0, 0.1), focal: 3 });
-    if (n > 1) Hc = composeHomography(translateHomography(horizontal ? k * cellW : 0, horizontal ? 0 : k * cellH), Hc);
+    if (n > 1) Hc = multiplyHomography(translateHomography(horizontal ? k * cellW : 0, horizontal ? 0 : k * cellH), Hc);
     if (opts.cut && k === 0) Hc = cutOff(rng, Hc, width, height);
     const { id, kind, doctor, overrides } = cards[k];
     const card = render(id, kind, Hc, rng, doctor);
@@ -326,7 +326,7 @@ function cutOff(rng: Rng, H: Homography, width: number, height: number): Homogra
     if (side < 2) dy = rng.chance(0.5) ? -Math.min(...ys) - 0.1 * bh : height - Math.max(...ys) + 0.1 * bh;
     else dx = rng.chance(0.5) ? -Math.min(...xs) - 0.1 * bw : width - Math.max(...xs) + 0.1 * bw;
   }
-  return composeHomography(translateHomography(dx, dy), H);
+  return multiplyHomography(translateHomography(dx, dy), H);
 }
 
 function newPerson(rng: Rng, now: YMD): Identity {

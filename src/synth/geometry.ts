@@ -7,64 +7,10 @@
  * continuous coordinates, so a card filling a W × H image has corners (0,0) (W,0) (W,H) (0,H).
  */
 import type { Homography, Point, Quad } from '../engine/types.ts';
+import { applyHomography, invertHomography, mapQuad, quadArea, rectQuad } from '../geometry/homography.ts';
 
-/** Solves the 8 × 8 system for the homography mapping src[i] → dst[i] (h33 = 1). */
-export function homographyFromQuads(src: readonly Point[], dst: readonly Point[]): Homography {
-  const A: number[][] = [];
-  for (let i = 0; i < 4; i++) {
-    const { x, y } = src[i];
-    const { x: u, y: v } = dst[i];
-    A.push([x, y, 1, 0, 0, 0, -u * x, -u * y, u]);
-    A.push([0, 0, 0, x, y, 1, -v * x, -v * y, v]);
-  }
-  // Gauss–Jordan with partial pivoting on the augmented matrix.
-  for (let c = 0; c < 8; c++) {
-    let p = c;
-    for (let r = c + 1; r < 8; r++) if (Math.abs(A[r][c]) > Math.abs(A[p][c])) p = r;
-    if (Math.abs(A[p][c]) < 1e-12) throw new RangeError('Expected four points in general position but received a degenerate quadrilateral');
-    [A[c], A[p]] = [A[p], A[c]];
-    for (let r = 0; r < 8; r++) {
-      if (r === c) continue;
-      const f = A[r][c] / A[c][c];
-      for (let k = c; k < 9; k++) A[r][k] -= f * A[c][k];
-    }
-  }
-  const h = A.map((row, i) => row[8] / row[i]);
-  return [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], 1];
-}
+export { applyHomography, homographyFromQuads, invertHomography, mapQuad, multiplyHomography, quadArea, rectQuad } from '../geometry/homography.ts';
 
-export function applyHomography(H: Homography, p: Point): Point {
-  const w = H[6] * p.x + H[7] * p.y + H[8];
-  return { x: (H[0] * p.x + H[1] * p.y + H[2]) / w, y: (H[3] * p.x + H[4] * p.y + H[5]) / w };
-}
-
-export function invertHomography(H: Homography): Homography {
-  const [a, b, c, d, e, f, g, h, i] = H;
-  const A = e * i - f * h;
-  const B = -(d * i - f * g);
-  const C = d * h - e * g;
-  const det = a * A + b * B + c * C;
-  if (Math.abs(det) < 1e-15) throw new RangeError('Expected an invertible homography but its determinant is 0');
-  const inv: Homography = [A, -(b * i - c * h), b * f - c * e, B, a * i - c * g, -(a * f - c * d), C, -(a * h - b * g), a * e - b * d];
-  return inv.map((v) => v / det) as Homography;
-}
-
-/** Composes: first `first`, then `then`. */
-export function composeHomography(then: Homography, first: Homography): Homography {
-  const r: number[] = [];
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) r.push(then[i * 3] * first[j] + then[i * 3 + 1] * first[3 + j] + then[i * 3 + 2] * first[6 + j]);
-  return r as Homography;
-}
-
-export function mapQuad(H: Homography, q: Quad): Quad {
-  return q.map((p) => applyHomography(H, p)) as Quad;
-}
-
-export function rectQuad(x0: number, y0: number, x1: number, y1: number): Quad {
-  return [{ x: x0, y: y0 }, { x: x1, y: y0 }, { x: x1, y: y1 }, { x: x0, y: y1 }];
-}
-
-/** A mutable RGB or RGBA buffer the scene is painted into. */
 export interface Canvas8 {
   data: Uint8Array;
   width: number;
@@ -185,17 +131,6 @@ export function rowSpan(q: readonly Point[], y: number, pad = 0): [number, numbe
     hi = Math.max(hi, x);
   }
   return lo <= hi ? [lo - pad, hi + pad] : null;
-}
-
-/** Signed area (shoelace); positive for clockwise quads in image coordinates (y down). */
-export function quadArea(q: Quad): number {
-  let s = 0;
-  for (let k = 0; k < 4; k++) {
-    const p = q[k];
-    const n = q[(k + 1) % 4];
-    s += p.x * n.y - n.x * p.y;
-  }
-  return s / 2;
 }
 
 export function quadInside(q: Quad, width: number, height: number, margin = 0): boolean {

@@ -7,7 +7,7 @@
 import { CANONICAL_HEIGHT, CANONICAL_WIDTH } from '../domain/cardLayout.ts';
 import type { CardKind, Homography } from '../engine/types.ts';
 import { makeSurface } from './backgrounds.ts';
-import { composeHomography, warpOnto, type Canvas8 } from './geometry.ts';
+import { multiplyHomography, warpOnto, type Canvas8 } from './geometry.ts';
 import type { Identity } from './identity.ts';
 import type { CardLabel } from './labels.ts';
 import type { Rng } from './random.ts';
@@ -46,7 +46,7 @@ export async function screenShot(
   }
   const ox = bezel + rng.float(0, SW - cw);
   const oy = bezel + rng.float(0, SH - chh);
-  const Hcs = composeHomography(translateHomography(ox, oy), scaleHomography(cw / CANONICAL_WIDTH));
+  const Hcs = multiplyHomography(translateHomography(ox, oy), scaleHomography(cw / CANONICAL_WIDTH));
   const card = renderCardFace(id, kind, { scale: 1, seed: rng.u32() });
   const { src, H: Hsrc } = await sourceFor(card.image, Hcs);
   warpOnto(screen, src, Hsrc);
@@ -70,7 +70,7 @@ export async function screenShot(
   });
   const s2 = await sourceFor(screen, Hsi, RW, RH);
   warpOnto(img, s2.src, s2.H);
-  const Hcard = composeHomography(Hsi, Hcs);
+  const Hcard = multiplyHomography(Hsi, Hcs);
   const label = labeler(card, Hcard, { width, height });
   const out = await capture(img, rng, {
     blur: rng.chance(0.5) ? rng.float(0.3, 0.9) : 0,

@@ -6,7 +6,7 @@
 import sharp from 'sharp';
 import { CANONICAL_HEIGHT, CANONICAL_WIDTH } from '../domain/cardLayout.ts';
 import type { Homography, Point, Quad } from '../engine/types.ts';
-import { composeHomography, homographyFromQuads, mapQuad, rectQuad, rowSpan, warpOnto, type Canvas8 } from './geometry.ts';
+import { multiplyHomography, homographyFromQuads, mapQuad, rectQuad, rowSpan, warpOnto, type Canvas8 } from './geometry.ts';
 import { Rng } from './random.ts';
 import type { RenderedCard } from './renderCard.ts';
 
@@ -81,13 +81,13 @@ export function placeObject(rng: Rng, width: number, height: number, o: Placemen
 /** Homography for a card lying flat and upright at (x, y) with width `w` (scans, pages). */
 export function flatPlacement(x: number, y: number, w: number, rotationQuarterTurns = 0, frame?: { width: number; height: number }): Homography {
   const s = w / CANONICAL_WIDTH;
-  const base = composeHomography(translateHomography(x, y), scaleHomography(s));
+  const base = multiplyHomography(translateHomography(x, y), scaleHomography(s));
   if (!frame || rotationQuarterTurns % 4 === 0) return base;
   // Rotate the whole frame by quarter turns clockwise: (x, y) → (H - y, x) for 90°.
   const t = ((rotationQuarterTurns % 4) + 4) % 4;
   const { width: W, height: H } = frame;
   const rot: Homography = t === 1 ? [0, -1, H, 1, 0, 0, 0, 0, 1] : t === 2 ? [-1, 0, W, 0, -1, H, 0, 0, 1] : [0, 1, 0, -1, 0, W, 0, 0, 1];
-  return composeHomography(rot, base);
+  return multiplyHomography(rot, base);
 }
 
 /**
@@ -107,7 +107,7 @@ export async function sourceFor(image: Canvas8, Hcanon: Homography, canonW = CAN
       .toBuffer({ resolveWithObject: true });
     src = { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: target, height: h, channels: image.channels };
   }
-  return { src, H: composeHomography(Hcanon, scaleHomography(canonW / src.width, canonH / src.height)) };
+  return { src, H: multiplyHomography(Hcanon, scaleHomography(canonW / src.width, canonH / src.height)) };
 }
 
 export async function drawCard(scene: Canvas8, card: RenderedCard, Hcanon: Homography): Promise<void> {
