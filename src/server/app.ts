@@ -69,7 +69,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       const err = (error as { code?: string }).code === 'FST_ERR_BAD_URL'
         ? new ServiceError('InvalidObjectName', 'The request path is not valid percent-encoded UTF-8.', { cause: error })
         : new ServiceError('InvalidArgument', 'The request could not be parsed.', { cause: error });
-      sendError(reply, err, request);
+      void sendError(reply, err, request);
     },
   });
 
@@ -89,20 +89,27 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    sendError(reply, toServiceError(error), request);
+    return sendError(reply, toServiceError(error), request);
   });
 
   function resourceOf(request: FastifyRequest): string {
     return (request.raw.url ?? '/').split('?')[0];
   }
 
-  function sendError(reply: FastifyReply, err: ServiceError, request: FastifyRequest): FastifyReply {
+  function sendError(reply: FastifyReply, err: ServiceError, request: FastifyRequest): FastifyReply | Promise<FastifyReply> {
     const rendered = renderError(err, { resource: resourceOf(request), requestId: String(request.id) });
     if (rendered.status >= 500) request.log.error({ err: err.cause ?? err, code: rendered.code, reqId: request.id }, 'request failed');
+    const send = () => reply.code(rendered.status).type('application/xml').header('x-cos-request-id', request.id).send(request.method === 'HEAD' ? undefined : rendered.body);
     // A request whose body we will not read cannot keep the connection: close it instead of draining gigabytes.
     const hasBody = (header(request, 'content-length') ?? '0') !== '0' || header(request, 'transfer-encoding') !== undefined;
-    if (hasBody && !request.raw.readableEnded) reply.header('connection', 'close');
-    return reply.code(rendered.status).type('application/xml').header('x-cos-request-id', request.id).send(request.method === 'HEAD' ? undefined : rendered.body);
+    if (!hasBody || request.raw.readableEnded) return send();
+    reply.header('connection', 'close');
+    // Answering while the client is still sending makes many clients (the COS SDK included) report EPIPE
+    // instead of our error. Bodies of modest declared size are read and discarded first, so the client
+    // gets the error code; larger or unbounded ones are cut off at once.
+    const declared = Number(header(request, 'content-length') ?? Number.NaN);
+    if (!(declared <= DRAIN_BEFORE_ERROR_BYTES)) return send();
+    return drain(request.raw).then(send);
   }
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -334,4 +341,23 @@ export function parseRange(value: string, size: number): { start: number; end: n
   const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
   if (start >= size || (m[2] !== '' && Number(m[2]) < start)) return null;
   return { start, end };
+}
+
+/** Largest unread request body that is drained (discarded) before an error is sent, rather than cut off. */
+const DRAIN_BEFORE_ERROR_BYTES = 64 * 1024 * 1024;
+const DRAIN_TIMEOUT_MS = 15_000;
+
+function drain(stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean }): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.readableEnded || stream.destroyed) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, DRAIN_TIMEOUT_MS);
+    stream.once('end', done);
+    stream.once('close', done);
+    stream.once('error', done);
+    stream.resume();
+  });
 }

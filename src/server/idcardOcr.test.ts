@@ -179,4 +179,12 @@ describe('PUT /<key>?ci-process=IDCardOCR', () => {
     expect((await failure(cos.headObject({ ...B, Key: 'over.png' }))).statusCode).toBe(404);
     expect(server.recognizer.calls).toHaveLength(1);
   });
+
+  it('lets the SDK read the size error every time (the unread body is drained, not cut off mid-upload)', async () => {
+    const over = Buffer.alloc(MAX_IMAGE_BYTES + 4096, 0);
+    png.copy(over);
+    const codes: string[] = [];
+    for (let i = 0; i < 8; i++) codes.push(String((await failure(cos.request({ ...B, Method: 'PUT', Key: `over-${i}.png`, Body: over, Query: { 'ci-process': 'IDCardOCR' } }))).code));
+    expect(new Set(codes)).toEqual(new Set(['FailedOperation.ImageSizeTooLarge']));
+  });
 });
