@@ -44,4 +44,28 @@ describe('border cut warning 9101', () => {
     const { decoded, card } = cardIn(1000, 700, quad);
     expect(borderCutReport(decoded, card).fired).toBe(true);
   });
+
+  // A tight crop whose locator corners land 8 px past the frame: the card's rounded corners (r = 3.18 mm)
+  // leave the frame's corners showing the white behind the card — or, cut into, show paper.
+  const tight = (rounded: boolean) => {
+    const { decoded, card } = cardIn(856, 540, rect(-8, -8, 872, 556));
+    const { data, width, height } = decoded.image;
+    const r = 31.8;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const dx = Math.max(0, r - Math.min(x, width - 1 - x));
+        const dy = Math.max(0, r - Math.min(y, height - 1 - y));
+        data.fill(rounded && Math.hypot(dx, dy) > r ? 255 : 190, (y * width + x) * 3, (y * width + x) * 3 + 3);
+      }
+    }
+    return borderCutReport(decoded, card);
+  };
+
+  it('stays quiet for a tight crop whose corners land just past the frame when the rounded corners show', () => {
+    expect(tight(true)).toMatchObject({ score: 0, fired: false });
+  });
+
+  it('fires for the same corners when the frame cuts the rounding off', () => {
+    expect(tight(false).fired).toBe(true);
+  });
 });

@@ -69,18 +69,83 @@ export function measureCut(decoded: DecodedImage, card: LocatedCard): CutMeasure
   return { areaOutside: outArea / (GRID_X * GRID_Y), outlineOutside: outLine / (4 * OUTLINE_STEPS), cornersOutside };
 }
 
+/** ISO/IEC 7810 ID-1 corner radius, 3.18 mm, in canonical px. */
+const CORNER_RADIUS_CANONICAL = 31.8;
+/** How far (fraction of the card's width) a located corner may be from the frame's corner in a tight crop. */
+const TIGHT_MARGIN = 0.06;
+/** RGB distance between a frame corner's tip and the card's paper beside it that shows the card's rounding. */
+const ROUNDING_CONTRAST = 24;
+
+export interface TightCrop {
+  tight: boolean;
+  detail: string;
+}
+
+/**
+ * A scan or picture cropped to the card: the card fills the frame and its edges coincide with the frame's,
+ * so the locator's corners (a few px off either way) may land just beyond it although nothing is lost.
+ * Told from a frame that cuts the card by the card's rounded corners (ID-1, r = 3.18 mm): in a tight crop
+ * each corner of the frame shows, at its very tip, what lies behind the card (the rounding leaves it
+ * uncovered), unlike the card's paper just inside; a frame cutting into the card shows paper or print there.
+ */
+export function tightCrop(decoded: DecodedImage, card: LocatedCard): TightCrop {
+  const img = decoded.image;
+  const { width: W, height: H, channels: c, data } = img;
+  const q = card.quad;
+  const cardW = (Math.hypot(q[1].x - q[0].x, q[1].y - q[0].y) + Math.hypot(q[2].x - q[3].x, q[2].y - q[3].y)) / 2;
+  const margin = Math.max(4, TIGHT_MARGIN * cardW);
+  const frameCorners = [
+    { x: 0, y: 0, sx: 1, sy: 1 },
+    { x: W, y: 0, sx: -1, sy: 1 },
+    { x: W, y: H, sx: -1, sy: -1 },
+    { x: 0, y: H, sx: 1, sy: -1 },
+  ];
+  // The card must fill the frame: every frame corner has a located card corner near it.
+  const far = frameCorners.map((f) => Math.min(...q.map((p) => Math.hypot(p.x - f.x, p.y - f.y)))).reduce((a, b) => Math.max(a, b));
+  if (far > margin) return { tight: false, detail: `card does not fill the frame (a frame corner ${far.toFixed(0)} px from the card's)` };
+  const r = Math.max(4, (CORNER_RADIUS_CANONICAL / CANONICAL_WIDTH) * cardW);
+  // Mean colour over the pixels of a corner's triangle (x + y < a) or square band (a ≤ x, y < b), from the tip.
+  const mean = (f: (typeof frameCorners)[number], inside: (x: number, y: number) => boolean, size: number) => {
+    const sum = [0, 0, 0];
+    let n = 0;
+    for (let y = 0; y < size && y < H; y++) {
+      for (let x = 0; x < size && x < W; x++) {
+        if (!inside(x, y)) continue;
+        const px = f.sx > 0 ? x : W - 1 - x;
+        const py = f.sy > 0 ? y : H - 1 - y;
+        const p = (py * W + px) * c;
+        for (let k = 0; k < 3; k++) sum[k] += data[p + k];
+        n++;
+      }
+    }
+    return sum.map((v) => v / Math.max(1, n));
+  };
+  // The rounding leaves uncovered the tip up to r(1 − 1/√2) ≈ 0.29 r along the diagonal: use its first half.
+  const tip = Math.max(2, 0.3 * r);
+  const contrasts = frameCorners.map((f) => {
+    const a = mean(f, (x, y) => x + y < tip, Math.ceil(tip));
+    const b = mean(f, (x, y) => x >= 0.9 * r && y >= 0.9 * r, Math.ceil(1.5 * r));
+    return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+  });
+  const rounded = contrasts.filter((d) => d >= ROUNDING_CONTRAST).length;
+  return {
+    tight: rounded >= 3,
+    detail: `card fills the frame; ${rounded} of 4 frame corners show the card's rounding (tip contrast ${contrasts.map((d) => d.toFixed(0)).join('/')})`,
+  };
+}
+
 export function borderCutReport(decoded: DecodedImage, card: LocatedCard): DetectorReport {
   const m = measureCut(decoded, card);
   const extent = Math.round(clamp(Math.max(m.areaOutside / 0.02, m.outlineOutside / 0.2), 0, 1) * 100);
-  const score = Math.max(extent, m.cornersOutside > 0 ? CLIPPED_CORNER_SCORE : 0);
-  return {
-    name: 'border-cut',
-    code: 9101,
-    score,
-    threshold: BORDER_THRESHOLD,
-    fired: score >= BORDER_THRESHOLD,
-    reason: `${(m.areaOutside * 100).toFixed(1)}% of the card area, ${(m.outlineOutside * 100).toFixed(1)}% of its outline and ${m.cornersOutside} corner(s) beyond the frame`,
-  };
+  let score = Math.max(extent, m.cornersOutside > 0 ? CLIPPED_CORNER_SCORE : 0);
+  let why = `${(m.areaOutside * 100).toFixed(1)}% of the card area, ${(m.outlineOutside * 100).toFixed(1)}% of its outline and ${m.cornersOutside} corner(s) beyond the frame`;
+  if (score > 0) {
+    // A crop tight to the card loses nothing: what lies "beyond" is the locator's few px of slack.
+    const t = tightCrop(decoded, card);
+    why += `; ${t.detail}`;
+    if (t.tight) score = 0;
+  }
+  return { name: 'border-cut', code: 9101, score, threshold: BORDER_THRESHOLD, fired: score >= BORDER_THRESHOLD, reason: why };
 }
 
 /**

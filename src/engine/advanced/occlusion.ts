@@ -22,6 +22,8 @@ export const OCCLUSION_THRESHOLD = 50;
 const FACTOR = 4;
 /** Blob area (fraction of the card) that scores 50: 0.4% is 4×5 mm, about a fingertip's end or a small label. */
 const BLOB_AT_50 = 0.004;
+/** Margin around the layout's emblem box that is not searched (canonical px, 6 mm). */
+const EMBLEM_GROW = 60;
 /** Chroma distance (BT.601 Cb/Cr) from the paper that counts as foreign colour. */
 const COLOUR_DISTANCE = 20;
 
@@ -42,6 +44,225 @@ interface Cue {
 export function largestComponent(mask: Uint8Array, w: number, h: number): number {
   const { sizes } = labelComponents(mask, w, h);
   return sizes.reduce((a, b) => Math.max(a, b), 0);
+}
+
+/**
+ * The paper's chroma as an affine function of position: a warm lamp on one side or a coloured reflection
+ * tints a photographed card smoothly from one edge to the other (on the real novelty-card photo by 20+
+ * Cb/Cr levels), which a single median would call a foreign blob. Least squares on the pixels within
+ * COLOUR_DISTANCE of the median, refitted once on those within it of the first fit, so a cover (a few %
+ * of the card) does not pull the plane. The fitted tilt is capped: a card's own print never changes tint
+ * by more than that across the card, and a cover filling half of it must not become "paper".
+ */
+function paperChroma(Cb: Float32Array, Cr: Float32Array, w: number, h: number, cb0: number, cr0: number) {
+  let fit = { cb: [cb0, 0, 0], cr: [cr0, 0, 0] };
+  const at = (c: number[], x: number, y: number) => c[0] + c[1] * (x / w - 0.5) + c[2] * (y / h - 0.5);
+  for (let pass = 0; pass < 2; pass++) {
+    // Normal equations for [1, u, v] (u, v centred coordinates), accumulated for both channels.
+    const m = new Float64Array(9);
+    const rb = new Float64Array(3);
+    const rr = new Float64Array(3);
+    const d2 = COLOUR_DISTANCE * COLOUR_DISTANCE;
+    for (let y = 0; y < h; y++) {
+      const v = y / h - 0.5;
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        const u = x / w - 0.5;
+        const eb = Cb[i] - (fit.cb[0] + fit.cb[1] * u + fit.cb[2] * v);
+        const er = Cr[i] - (fit.cr[0] + fit.cr[1] * u + fit.cr[2] * v);
+        if (eb * eb + er * er > d2) continue;
+        m[0] += 1;
+        m[1] += u;
+        m[2] += v;
+        m[4] += u * u;
+        m[5] += u * v;
+        m[8] += v * v;
+        rb[0] += Cb[i];
+        rb[1] += u * Cb[i];
+        rb[2] += v * Cb[i];
+        rr[0] += Cr[i];
+        rr[1] += u * Cr[i];
+        rr[2] += v * Cr[i];
+      }
+    }
+    m[3] = m[1];
+    m[6] = m[2];
+    m[7] = m[5];
+    const cb = solve3(m, rb);
+    const cr = solve3(m, rr);
+    if (!cb || !cr) break;
+    const cap = (c: number[]) => [c[0], clamp(c[1], -MAX_TILT, MAX_TILT), clamp(c[2], -MAX_TILT, MAX_TILT)];
+    fit = { cb: cap(cb), cr: cap(cr) };
+  }
+  return { cb: (x: number, y: number) => at(fit.cb, x, y), cr: (x: number, y: number) => at(fit.cr, x, y) };
+}
+
+/** Largest change of paper chroma across the card (Cb/Cr levels, edge to edge) the lighting model accepts. */
+const MAX_TILT = 30;
+
+/** 3×3 linear system by Cramer's rule; null when singular. */
+function solve3(m: Float64Array, r: Float64Array): number[] | null {
+  const det = (a: ArrayLike<number>) => a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) + a[2] * (a[3] * a[7] - a[4] * a[6]);
+  const d = det(m);
+  if (Math.abs(d) < 1e-9) return null;
+  return [0, 1, 2].map((k) => {
+    const c = Array.from(m);
+    for (let row = 0; row < 3; row++) c[row * 3 + k] = r[row];
+    return det(c) / d;
+  });
+}
+
+/** Binary opening with a 5×5 square (separable: a run of 5 along x, then along y), in place. */
+function open5(mask: Uint8Array, w: number, h: number): void {
+  // One 1-D pass of length 5 along x (step 1) or y (step w): erode needs all set, dilate any (outside = unset).
+  const pass = (src: Uint8Array, erode: boolean, alongX: boolean): Uint8Array => {
+    const out = new Uint8Array(src.length);
+    const n = alongX ? w : h;
+    const step = alongX ? 1 : w;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const k = alongX ? x : y;
+        const i = y * w + x;
+        let count = 0;
+        for (let d = -2; d <= 2; d++) if (k + d >= 0 && k + d < n) count += src[i + d * step];
+        out[i] = erode ? (count === 5 ? 1 : 0) : count > 0 ? 1 : 0;
+      }
+    }
+    return out;
+  };
+  const eroded = pass(pass(mask, true, true), true, false);
+  mask.set(pass(pass(eroded, false, true), false, false));
+}
+
+/**
+ * Clears components that lie along the card's sides: touching the rim, spanning at least 40% of a side,
+ * with ≥ 85% of their cells in the outer 8% of the card. That is the table (or the card's own edge)
+ * showing where the located outline sits a few px off — on the real novelty-card photo a warm wooden
+ * table down one side and along the top, which reads as skin. A finger or sticker reaching in from the
+ * edge is far shorter along it (a fingertip is ~4 mm wide, ≤ 17 mm long) or reaches deeper.
+ */
+function dropEdgeBands(mask: Uint8Array, w: number, h: number, rim: number): void {
+  const { labels, sizes } = labelComponents(mask, w, h);
+  const stat = sizes.map(() => ({ x0: w, y0: h, x1: -1, y1: -1, margin: 0 }));
+  const mx = 0.08 * w;
+  const my = 0.08 * h;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (l < 0) continue;
+    const x = i % w;
+    const y = (i - x) / w;
+    const b = stat[l];
+    b.x0 = Math.min(b.x0, x);
+    b.x1 = Math.max(b.x1, x);
+    b.y0 = Math.min(b.y0, y);
+    b.y1 = Math.max(b.y1, y);
+    if (x < mx || x >= w - mx || y < my || y >= h - my) b.margin++;
+  }
+  const band = stat.map((b, k) => {
+    const touches = b.x0 <= rim || b.y0 <= rim || b.x1 >= w - 1 - rim || b.y1 >= h - 1 - rim;
+    const long = b.x1 - b.x0 + 1 >= 0.4 * w || b.y1 - b.y0 + 1 >= 0.4 * h;
+    return touches && long && b.margin >= 0.85 * sizes[k];
+  });
+  for (let i = 0; i < labels.length; i++) if (labels[i] >= 0 && band[labels[i]]) mask[i] = 0;
+}
+
+/** 3×3 erosion or dilation of a binary mask (outside the grid counts as unset). */
+function morph3(src: Uint8Array, w: number, h: number, erode: boolean): Uint8Array {
+  const out = new Uint8Array(src.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let all = 1;
+      let any = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          const yy = y + dy;
+          const v = xx >= 0 && yy >= 0 && xx < w && yy < h ? src[yy * w + xx] : 0;
+          all &= v;
+          any |= v;
+        }
+      }
+      out[y * w + x] = erode ? all : any;
+    }
+  }
+  return out;
+}
+
+/** Chroma step (Cb/Cr levels) across a blob's outline below which it is a tint, not a thing. */
+const EDGE_CONTRAST = 12;
+
+/**
+ * Clears components whose outline is soft: the mean chroma 2 cells (8 canonical px) inside the outline
+ * and 2 cells outside it differ by less than EDGE_CONTRAST. A finger, sticker or coin has a sharp edge;
+ * a lamp's warm tint fades in over centimetres, so the part of it past the colour threshold differs little
+ * from the part just below it. Returns the strongest contrast kept (for the report).
+ */
+function dropSoftEdged(mask: Uint8Array, w: number, h: number, Cb: Float32Array, Cr: Float32Array): number {
+  const { labels, sizes } = labelComponents(mask, w, h);
+  if (sizes.length === 0) return 0;
+  const e1 = morph3(mask, w, h, true);
+  const e2 = morph3(e1, w, h, true);
+  const d1 = morph3(mask, w, h, false);
+  const d2 = morph3(d1, w, h, false);
+  // Per component: sums of Cb, Cr and counts over its inner ring and its outer ring. The outer ring's
+  // owner is the component of the nearest blob cell, found by looking 1–2 cells back toward it.
+  const acc = sizes.map(() => ({ ib: 0, ir: 0, ni: 0, ob: 0, or: 0, no: 0 }));
+  for (let i = 0; i < mask.length; i++) {
+    if (e1[i] && !e2[i] && labels[i] >= 0) {
+      const a = acc[labels[i]];
+      a.ib += Cb[i];
+      a.ir += Cr[i];
+      a.ni++;
+    } else if (d2[i] && !d1[i]) {
+      const x = i % w;
+      const y = (i - x) / w;
+      let owner = -1;
+      for (let dy = -2; dy <= 2 && owner < 0; dy++) {
+        for (let dx = -2; dx <= 2 && owner < 0; dx++) {
+          const xx = x + dx;
+          const yy = y + dy;
+          if (xx >= 0 && yy >= 0 && xx < w && yy < h && labels[yy * w + xx] >= 0) owner = labels[yy * w + xx];
+        }
+      }
+      if (owner < 0) continue;
+      const a = acc[owner];
+      a.ob += Cb[i];
+      a.or += Cr[i];
+      a.no++;
+    }
+  }
+  const step = acc.map((a) => (a.ni && a.no ? Math.hypot(a.ib / a.ni - a.ob / a.no, a.ir / a.ni - a.or / a.no) : Infinity));
+  for (let i = 0; i < labels.length; i++) if (labels[i] >= 0 && step[labels[i]] < EDGE_CONTRAST) mask[i] = 0;
+  let best = 0;
+  for (let k = 0; k < sizes.length; k++) if (step[k] >= EDGE_CONTRAST && Number.isFinite(step[k])) best = Math.max(best, step[k]);
+  return best;
+}
+
+interface Blob {
+  size: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** The largest 4-connected component with its bounding box (grid cells, inclusive), for the report. */
+function largestBlob(mask: Uint8Array, w: number, h: number): Blob {
+  const { labels, sizes } = labelComponents(mask, w, h);
+  let best = -1;
+  for (let i = 0; i < sizes.length; i++) if (best < 0 || sizes[i] > sizes[best]) best = i;
+  const blob = { size: best >= 0 ? sizes[best] : 0, x0: w, y0: h, x1: -1, y1: -1 };
+  if (best < 0) return blob;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] !== best) continue;
+    const x = i % w;
+    const y = (i - x) / w;
+    blob.x0 = Math.min(blob.x0, x);
+    blob.x1 = Math.max(blob.x1, x);
+    blob.y0 = Math.min(blob.y0, y);
+    blob.y1 = Math.max(blob.y1, y);
+  }
+  return blob;
 }
 
 /** 4-connected components of `mask`: per-pixel label (−1 = unset) and each label's size. */
@@ -118,9 +339,17 @@ export function analyseOcclusion(card: LocatedCard, frame?: { width: number; hei
   const paperCr = hcr.quantile(0.5);
   // Where a card legitimately shows skin or colour: the portrait and the emblem. The outermost 12 canonical
   // px are skipped too: a locator's quad a little off puts the table's colour there.
-  const excluded = boxMask(w, h, [layout.portrait, layout.emblem].filter((b): b is NormBox => !!b), 1);
+  const excluded = boxMask(w, h, [layout.portrait].filter((b): b is NormBox => !!b), 1);
+  // The emblem varies most between card printings and demo templates (on the real sample backs it reaches
+  // 6 mm below and left of the layout's box), so it is excluded with 6 mm to spare.
+  if (layout.emblem) {
+    const e = boxMask(w, h, [layout.emblem], EMBLEM_GROW / FACTOR);
+    for (let i = 0; i < e.length; i++) excluded[i] |= e[i];
+  }
   const rim = Math.ceil(12 / FACTOR);
   const visible = visibleGrid(card, frame, w, h);
+  const paper = paperChroma(Cb, Cr, w, h, paperCb, paperCr);
+  const labelMask = boxMask(w, h, Object.values(layout.labels).map((l) => l.box), 1);
   const skin = new Uint8Array(n);
   const coloured = new Uint8Array(n);
 
@@ -128,20 +357,32 @@ export function analyseOcclusion(card: LocatedCard, frame?: { width: number; hei
     for (let x = rim; x < w - rim; x++) {
       const i = y * w + x;
       if (excluded[i] || !visible[i]) continue;
-      const dc = Math.hypot(Cb[i] - paperCb, Cr[i] - paperCr);
+      const dc = Math.hypot(Cb[i] - paper.cb(x, y), Cr[i] - paper.cr(x, y));
 
       // Printed labels are thin: at 4× downscale their blue mixes with the paper and stays under 20.
-      coloured[i] = dc > COLOUR_DISTANCE ? 1 : 0;
+      // The labels are printed in blue (bold and blurred, 公民身份号码 merges into one blue block): blue
+      // inside a label's box is the card's own print; other colours there still count.
+      const labelBlue = labelMask[i] && Cb[i] > paper.cb(x, y) && Cr[i] < paper.cr(x, y);
+      coloured[i] = dc > COLOUR_DISTANCE && !labelBlue ? 1 : 0;
       // YCbCr skin cluster (Chai & Ngan 1999), and clearly off the paper's own tint.
       skin[i] = Cr[i] >= 133 && Cr[i] <= 178 && Cb[i] >= 77 && Cb[i] <= 127 && dc > 12 ? 1 : 0;
     }
   }
+  // Opening (erode, then dilate, 5×5 cells = 2 mm): a cover is solid, at least ~3 mm across (a fingertip,
+  // a label, a coin), while what else differs from the median paper is thin — strokes of the coloured
+  // labels, the table showing along the rim when the located outline is a few px off, guilloche lines.
+  open5(skin, w, h);
+  open5(coloured, w, h);
+  dropEdgeBands(skin, w, h, rim);
+  dropEdgeBands(coloured, w, h, rim);
+  const contrast = { skin: dropSoftEdged(skin, w, h, Cb, Cr), colour: dropSoftEdged(coloured, w, h, Cb, Cr) };
   const blobScore = (px: number) => Math.round(clamp((px / n / BLOB_AT_50) * 50, 0, 100));
-  const skinPx = largestComponent(skin, w, h);
-  const colourPx = largestComponent(coloured, w, h);
+  const skinBlob = largestBlob(skin, w, h);
+  const colourBlob = largestBlob(coloured, w, h);
+  const where = (b: Blob) => (b.size ? ` at x ${b.x0 * FACTOR}–${(b.x1 + 1) * FACTOR}, y ${b.y0 * FACTOR}–${(b.y1 + 1) * FACTOR}` : '');
   const cues: Cue[] = [
-    { name: 'skin', score: blobScore(skinPx), detail: `skin blob ${((skinPx / n) * 100).toFixed(2)}% of card` },
-    { name: 'colour', score: blobScore(colourPx), detail: `foreign-colour blob ${((colourPx / n) * 100).toFixed(2)}% of card` },
+    { name: 'skin', score: blobScore(skinBlob.size), detail: `skin blob ${((skinBlob.size / n) * 100).toFixed(2)}% of card${where(skinBlob)}, edge step ${contrast.skin.toFixed(0)}` },
+    { name: 'colour', score: blobScore(colourBlob.size), detail: `foreign-colour blob ${((colourBlob.size / n) * 100).toFixed(2)}% of card${where(colourBlob)}, edge step ${contrast.colour.toFixed(0)}` },
   ];
   // Missing text: a required field with no ink at all (covered by something of the paper's own colour,
   // a white sticker, or washed out by glare).

@@ -10,10 +10,11 @@
  * floored so that a very uniform card does not turn a tiny difference into a big one. The score is the
  * largest deviation; paper colour is deliberately not used (lighting gradients would make it fire).
  */
-import { LAYOUTS, toCanonicalPixels } from '../../domain/cardLayout.ts';
+import { CANONICAL_WIDTH, LAYOUTS, toCanonicalPixels } from '../../domain/cardLayout.ts';
 import type { DetectorReport, LocatedCard, RasterImage } from '../types.ts';
 import { Histogram, type Plane, boxBlur3, median, scoreBetween } from './raster.ts';
 import type { CoveredGrid } from './occlusion.ts';
+import { sourceScale } from './crops.ts';
 import { applyHomography, invertHomography } from './warp.ts';
 
 export const PS_THRESHOLD = 50;
@@ -29,15 +30,19 @@ export interface RegionStats {
   /** Mean luma and red−blue of the darkest 1.5% (stroke cores). */
   inkY: number;
   inkRB: number;
+  /** Independent paper samples behind `noise`: paper pixels, fewer where the raster upsampled the source. */
+  samples: number;
 }
 
 /**
  * Smallest spread counted for each feature (its units), so a uniform card's tiny differences stay small.
- * Set on the synthetic sets (recall 94%, 1% false alarms). Real cards vary more between fields: on the
- * real samples (../shared/samples/real, mostly template-made demo cards) these floors flag 9 of 13 images;
- * ink floors of 6/12 flag 6 of 13 but lose synthetic recall (80%), 8/16 flag 3 of 13 (62%).
+ * Set on the synthetic sets. On the real samples (../shared/samples/real, low-resolution demo cards)
+ * raising the ink floors alone did not help (6/12: 6 of 13 flagged at 80% synthetic recall; 8/16: 3 of 13
+ * at 62%); the ink cues' resolution weight (inkWeight) and the noise cue's sampling weight did (0 of 13).
  */
 const NOISE_FLOOR = 0.12;
+/** Paper samples from which a region's noise deviation counts in full. */
+const NOISE_SAMPLES = 4000;
 const INK_RB_FLOOR = 5;
 const INK_Y_FLOOR = 8;
 /** Regions set in the card's Hei type (ink comparable); the number's bold monospace is darker by design. */
@@ -79,9 +84,14 @@ function coveredFraction(g: CoveredGrid, b: { x0: number; y0: number; x1: number
   return total ? set / total : 0;
 }
 
-export function regionStats(card: LocatedCard, frame?: { width: number; height: number }, covered?: CoveredGrid): RegionStats[] {
+export function regionStats(card: LocatedCard, frame?: { width: number; height: number }, covered?: CoveredGrid, raster: RasterImage = card.card, scale = 1): RegionStats[] {
+  // Paper must lie beyond a stroke's blur and JPEG ringing, which span source pixels: on a card upscaled
+  // from a low-resolution photo they reach further in canonical px (bold number strokes ring the most).
+  const paperReach = 1 + Math.ceil(Math.max(0, 1 / Math.max(scale, 0.25) - 1 - 1e-6));
   const layout = LAYOUTS[card.kind];
-  const img = card.card;
+  const img = raster;
+  // The raster may be finer than canonical (the source's own resolution); geometry checks work in canonical px.
+  const toCanon = CANONICAL_WIDTH / img.width;
   const regions = [
     ...Object.entries(layout.labels).map(([k, r]) => ({ name: `label ${k}`, box: r.box, isValue: false })),
     ...Object.entries(layout.values).map(([k, r]) => ({ name: k, box: r!.box, isValue: true })),
@@ -90,7 +100,7 @@ export function regionStats(card: LocatedCard, frame?: { width: number; height: 
   const toImage = frame ? invertHomography(card.homography) : null;
   const inFrame = (x: number, y: number) => {
     if (!toImage || !frame) return true;
-    const p = applyHomography(toImage, { x, y });
+    const p = applyHomography(toImage, { x: x * toCanon, y: y * toCanon });
     return p.x >= 0 && p.y >= 0 && p.x <= frame.width && p.y <= frame.height;
   };
   for (const r of regions) {
@@ -105,10 +115,11 @@ export function regionStats(card: LocatedCard, frame?: { width: number; height: 
     const y1 = Math.floor(b.y1) - 1;
     if ((x1 - x0) * (y1 - y0) < 100) continue;
     // Only this region (plus context for the blurs) is converted: the card's other pixels are not needed.
-    const { plane: luma, ox, oy } = lumaBox(img, x0, y0, x1, y1, 3);
+    const { plane: luma, ox, oy } = lumaBox(img, x0, y0, x1, y1, 2 + paperReach);
     const smooth = boxBlur3(luma);
-    // Paper far from any stroke: the 3×3 mean of the 3×3 mean, so a pixel two steps from ink is excluded.
-    const wide = boxBlur3(smooth);
+    // Paper far from any stroke: repeated 3×3 means, so a pixel 1 + paperReach steps from ink is excluded.
+    let wide = boxBlur3(smooth);
+    for (let k = 1; k < paperReach; k++) wide = boxBlur3(wide);
     const W = luma.width;
     const at = (x: number, y: number) => (y - oy) * W + (x - ox);
     const levels = new Histogram(0, 256, 256);
@@ -146,7 +157,8 @@ export function regionStats(card: LocatedCard, frame?: { width: number; height: 
         }
       }
     }
-    out.push({ region: r.name, isValue: r.isValue, noise: residuals.quantile(0.5), inkY: inkY / ni, inkRB: inkRB / ni });
+    const samples = residuals.total * Math.min(1, scale / (img.width / CANONICAL_WIDTH)) ** 2;
+    out.push({ region: r.name, isValue: r.isValue, noise: residuals.quantile(0.5), inkY: inkY / ni, inkRB: inkRB / ni, samples });
   }
   return out;
 }
@@ -159,13 +171,28 @@ function robustDeviation(value: number, others: number[], floor: number): { dev:
 }
 
 /**
+ * How far the ink cues can be trusted at this source resolution (0..1). A value stroke is 0.3–0.4 mm, 3–4
+ * canonical px; a card photographed at half that resolution draws it 1.5–2 source px wide, and such a
+ * stroke's core never reaches full ink — how dark and how coloured it looks then depends on the font's
+ * weight and size and on the resampling phase, which differ legitimately between fields (on the real
+ * demo cards, all about 450 px wide, the ink cues alone flagged 9 of 13). Full weight from 0.9 source px
+ * per canonical px, none below 0.6.
+ */
+export function inkWeight(sourceScale: number): number {
+  return Math.min(1, Math.max(0, (sourceScale - INK_SCALE_0) / (INK_SCALE_1 - INK_SCALE_0)));
+}
+const INK_SCALE_0 = 0.55;
+const INK_SCALE_1 = 0.8;
+
+/**
  * Each value field's disagreement with the rest of the card, combining three cues as a root sum of
  * squares (a re-typed patch usually shifts several a little; a genuine field at most one):
  * - paper noise above the card's (a patch carries its own noise and JPEG history) — one-sided;
  * - ink red−blue balance unlike the other Hei-set values (a different ink);
- * - ink paler than the other Hei-set values (a forger's near-black is rarely the printer's black) — one-sided.
+ * - ink paleness against the other Hei-set values (a forger's near-black is rarely the printer's black) — one-sided.
+ * The ink cues are scaled by `weight` (inkWeight of the source resolution).
  */
-export function fieldDeviations(stats: RegionStats[]): Array<{ field: string; total: number; detail: string }> {
+export function fieldDeviations(stats: RegionStats[], weight = 1): Array<{ field: string; total: number; detail: string }> {
   const noiseOf = (s: RegionStats) => Math.log(s.noise + 0.5);
   const out: Array<{ field: string; total: number; detail: string }> = [];
   for (const s of stats) {
@@ -181,9 +208,12 @@ export function fieldDeviations(stats: RegionStats[]): Array<{ field: string; to
       rb = robustDeviation(s.inkRB, heiOthers.map((o) => o.inkRB), INK_RB_FLOOR);
       y = robustDeviation(s.inkY, heiOthers.filter((o) => MULTI_GLYPH.has(o.region)).map((o) => o.inkY), INK_Y_FLOOR);
     }
-    const dn = Math.max(0, n.dev);
-    const drb = Math.abs(rb.dev);
-    const dy = MULTI_GLYPH.has(s.region) ? Math.max(0, y.dev) : 0;
+    // A small region's median noise is an uncertain estimate (a lone 男 on a low-resolution photo leaves
+    // ~1000 independent paper samples, and a guilloche's texture differs from place to place): its
+    // deviation counts in proportion to its standard error against a well-sampled field's.
+    const dn = Math.max(0, n.dev) * Math.min(1, Math.sqrt(s.samples / NOISE_SAMPLES));
+    const drb = Math.abs(rb.dev) * weight;
+    const dy = (MULTI_GLYPH.has(s.region) ? Math.max(0, y.dev) : 0) * weight;
     out.push({
       field: s.region,
       total: Math.hypot(dn, drb, dy),
@@ -193,9 +223,15 @@ export function fieldDeviations(stats: RegionStats[]): Array<{ field: string; to
   return out;
 }
 
-export function doctoredReport(card: LocatedCard, frame?: { width: number; height: number }, covered?: CoveredGrid): DetectorReport {
-  const devs = fieldDeviations(regionStats(card, frame, covered));
+export function doctoredReport(card: LocatedCard, image?: RasterImage, covered?: CoveredGrid): DetectorReport {
+  // Measured on the canonical card: re-sampling at the source's finer resolution (up to 2×) was tried
+  // and caught no more synthetic edits (seeds 21, 23) at three times the cost.
+  const scale = sourceScale(card);
+  const raster = card.card;
+  const weight = inkWeight(scale);
+  const devs = fieldDeviations(regionStats(card, image, covered, raster, scale), weight);
   const worst = devs.reduce<{ field: string; total: number; detail: string } | null>((a, b) => (!a || b.total > a.total ? b : a), null);
   const score = worst ? scoreBetween(worst.total, DEVIATION_AT_0, DEVIATION_AT_100) : 0;
-  return { name: 'doctored', code: 9106, score, threshold: PS_THRESHOLD, fired: score >= PS_THRESHOLD, reason: worst ? worst.detail : 'too few printed regions to compare' };
+  const why = worst ? `${worst.detail} (source ${scale.toFixed(2)} px/canonical px, ink weight ${weight.toFixed(2)})` : 'too few printed regions to compare';
+  return { name: 'doctored', code: 9106, score, threshold: PS_THRESHOLD, fired: score >= PS_THRESHOLD, reason: why };
 }
