@@ -6,70 +6,14 @@
  * Convention (shared with locate): canonical coordinates are continuous, the card spans [0, 856] × [0, 540];
  * pixel (u, v) of a raster covers [u, u+1) × [v, v+1), so its centre is (u + 0.5, v + 0.5).
  */
+import { homographyFromQuads, rectQuad } from '../../geometry/homography.ts';
 import type { Homography, Point, Quad, RasterImage } from '../types.ts';
 
-export function applyHomography(h: Homography, p: Point): Point {
-  const w = h[6] * p.x + h[7] * p.y + h[8];
-  return { x: (h[0] * p.x + h[1] * p.y + h[2]) / w, y: (h[3] * p.x + h[4] * p.y + h[5]) / w };
-}
+export { applyHomography, invertHomography } from '../../geometry/homography.ts';
 
-/** Inverse of a 3×3 homography (adjugate over determinant). */
-export function invertHomography(h: Homography): Homography {
-  const [a, b, c, d, e, f, g, k, l] = h;
-  const A = e * l - f * k;
-  const B = -(d * l - f * g);
-  const C = d * k - e * g;
-  const det = a * A + b * B + c * C;
-  if (!Number.isFinite(det) || Math.abs(det) < 1e-12) throw new RangeError('Expected an invertible homography but received a singular one');
-  const inv: Homography = [
-    A, -(b * l - c * k), b * f - c * e,
-    B, a * l - c * g, -(a * f - c * d),
-    C, -(a * k - b * g), a * e - b * d,
-  ];
-  return inv.map((v) => v / det) as Homography;
-}
-
-/**
- * Homography mapping the unit-free rectangle [0,w]×[0,h] onto `quad` (clockwise from top-left), by the
- * standard 8-unknown direct linear solve. Used to build canonical → image maps from corner quads.
- */
+/** Homography mapping the rectangle [0,w]×[0,h] onto `quad` (clockwise from top-left): canonical → image maps from corner quads. */
 export function homographyFromRectToQuad(w: number, h: number, quad: Quad): Homography {
-  const src: Point[] = [
-    { x: 0, y: 0 },
-    { x: w, y: 0 },
-    { x: w, y: h },
-    { x: 0, y: h },
-  ];
-  const A: number[][] = [];
-  const bv: number[] = [];
-  for (let i = 0; i < 4; i++) {
-    const { x, y } = src[i];
-    const { x: X, y: Y } = quad[i];
-    A.push([x, y, 1, 0, 0, 0, -x * X, -y * X]);
-    bv.push(X);
-    A.push([0, 0, 0, x, y, 1, -x * Y, -y * Y]);
-    bv.push(Y);
-  }
-  const sol = solveLinear(A, bv);
-  return [sol[0], sol[1], sol[2], sol[3], sol[4], sol[5], sol[6], sol[7], 1];
-}
-
-/** Gaussian elimination with partial pivoting (8×8 here). */
-function solveLinear(A: number[][], b: number[]): number[] {
-  const n = b.length;
-  const M = A.map((row, i) => [...row, b[i]]);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(M[r][col]) > Math.abs(M[pivot][col])) pivot = r;
-    if (Math.abs(M[pivot][col]) < 1e-12) throw new RangeError('Expected four corners in general position but received a degenerate quad');
-    [M[col], M[pivot]] = [M[pivot], M[col]];
-    for (let r = 0; r < n; r++) {
-      if (r === col) continue;
-      const f = M[r][col] / M[col][col];
-      for (let c = col; c <= n; c++) M[r][c] -= f * M[col][c];
-    }
-  }
-  return M.map((row, i) => row[n] / row[i]);
+  return homographyFromQuads(rectQuad(0, 0, w, h), quad);
 }
 
 /**
