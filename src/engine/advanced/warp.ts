@@ -7,7 +7,7 @@
  * pixel (u, v) of a raster covers [u, u+1) × [v, v+1), so its centre is (u + 0.5, v + 0.5).
  */
 import { homographyFromQuads, rectQuad } from '../../geometry/homography.ts';
-import type { Homography, Point, Quad, RasterImage } from '../types.ts';
+import type { Homography, Quad, RasterImage } from '../types.ts';
 
 export { applyHomography, invertHomography } from '../../geometry/homography.ts';
 
