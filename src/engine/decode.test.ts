@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, sniffImageFormat } from './decode.ts';
+import { base64Length, decodeImage, MAX_BASE64_CHARS, sniffImageFormat } from './decode.ts';
 import type { RasterImage, StageContext } from './types.ts';
 
 const ctx = (): StageContext => ({ timings: {}, verbose: false, now: new Date() });
@@ -143,6 +143,17 @@ describe('decodeImage', () => {
     for (const file of [png, jpeg, bmpFile]) {
       await expect(decodeImage(file.subarray(0, Math.floor(file.length / 3)), ctx())).rejects.toMatchObject({ code: 'FailedOperation.ImageDecodeFailed' });
     }
+  });
+
+  it('refuses bytes whose Base64 form exceeds 7 MB before decoding (ImageSizeTooLarge)', async () => {
+    // The largest accepted size: 4·ceil(n/3) = 7·1024·1024 exactly at n = 5 505 024.
+    const limit = (7 * 1024 * 1024 * 3) / 4;
+    expect(base64Length(limit)).toBe(MAX_BASE64_CHARS);
+    const over = new Uint8Array(limit + 1);
+    over.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    await expect(decodeImage(over, ctx())).rejects.toMatchObject({ code: 'FailedOperation.ImageSizeTooLarge' });
+    // At the limit the bytes are decoded (and, being no real PNG, refused as undecodable instead).
+    await expect(decodeImage(over.subarray(0, limit), ctx())).rejects.toMatchObject({ code: 'FailedOperation.ImageDecodeFailed' });
   });
 
   it('refuses a decompression bomb from its header alone (ImageSizeTooLarge)', async () => {

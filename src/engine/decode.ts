@@ -13,6 +13,17 @@ import type { Sharp } from 'sharp';
 import { ServiceError, isServiceError } from '../errors/catalogue.ts';
 import type { DecodedImage, RasterImage, StageContext } from './types.ts';
 
+/**
+ * The spec's size limit: "the Base64-encoded image must not exceed 7 MB" (cos-ci-idcardocr-spec.md). Checked
+ * here too, before any decoding, so the CLI and the benchmarks answer an oversized file as the server does.
+ */
+export const MAX_BASE64_CHARS = 7 * 1024 * 1024;
+
+/** Length of the Base64 encoding of `n` bytes (RFC 4648 §4: 4 characters per 3 bytes, padded). */
+export function base64Length(n: number): number {
+  return 4 * Math.ceil(n / 3);
+}
+
 /** Refuse images with more pixels than this (a 40 MP phone photo is the largest plausible upload). */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 /**
@@ -21,6 +32,9 @@ export const DEFAULT_MAX_PIXELS = 40_000_000;
  * decoding a 4000×3000 JPEG to 2048 px took 61–67 ms of CPU against 110–124 ms to 2560 px here.
  */
 export const DEFAULT_MAX_WORKING_SIDE = 2048;
+
+/** JPEGs whose half size keeps at least this share of the working side are decoded at half size. */
+const JPEG_HALF_MIN = 0.9;
 
 export interface DecodeOptions {
   /** Pixel limit (width × height of the file) before `FailedOperation.ImageSizeTooLarge`. */
@@ -47,7 +61,8 @@ export function sniffImageFormat(bytes: Uint8Array): SniffedFormat | undefined {
  * Decodes PNG, JPEG or BMP bytes into an upright RGB raster.
  *
  * @throws ServiceError `FailedOperation.EmptyImageError` (no bytes), `FailedOperation.ImageDecodeFailed`
- *   (not one of the three formats, or corrupt), `FailedOperation.ImageSizeTooLarge` (over the pixel limit).
+ *   (not one of the three formats, or corrupt), `FailedOperation.ImageSizeTooLarge` (Base64 form over 7 MB,
+ *   or over the pixel limit).
  * @example
  *   const { image, scaleToOriginal } = await decodeImage(await readFile('card.jpg'), ctx);
  */
@@ -57,6 +72,9 @@ export async function decodeImage(bytes: Uint8Array, ctx: StageContext, opts: De
   const maxSide = opts.maxWorkingSide ?? DEFAULT_MAX_WORKING_SIDE;
   try {
     if (bytes.length === 0) throw new ServiceError('FailedOperation.EmptyImageError');
+    if (base64Length(bytes.length) > MAX_BASE64_CHARS) {
+      throw new ServiceError('FailedOperation.ImageSizeTooLarge', `The image is ${bytes.length} bytes; its Base64 form may be at most ${MAX_BASE64_CHARS} characters.`);
+    }
     const format = sniffImageFormat(bytes);
     if (!format) throw new ServiceError('FailedOperation.ImageDecodeFailed', 'The image is not PNG, JPEG or BMP.');
     const { image, scaleToOriginal } = format === 'bmp' ? await decodeBmp(bytes, maxPixels, maxSide) : await decodeWithSharp(bytes, maxPixels, maxSide);
@@ -99,7 +117,12 @@ async function decodeWithSharp(bytes: Uint8Array, maxPixels: number, maxSide: nu
   checkPixelLimit(meta.width ?? 0, meta.height ?? 0, maxPixels);
   // EXIF orientations 5–8 swap width and height (CIPA DC-008, Exif 2.32 §4.6.4 'Orientation').
   const upright = meta.autoOrient ?? { width: meta.width!, height: meta.height! };
-  const size = workingSize(upright.width, upright.height, maxSide);
+  // A JPEG a little over the working side (a 12 MP photo: 4000 px) is shrunk to exactly half instead:
+  // libjpeg then decodes at 1/2 scale in the DCT domain (sharp's shrink-on-load), a quarter of the pixels
+  // and no resampling pass, and the card keeps ≥ 90% of the pixels the working side would give it.
+  const long = Math.max(upright.width, upright.height);
+  const halfJpeg = meta.format === 'jpeg' && long > maxSide && long / 2 >= JPEG_HALF_MIN * maxSide;
+  const size = workingSize(upright.width, upright.height, halfJpeg ? Math.ceil(long / 2) : maxSide);
 
   let pipeline = input().rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
   if (size.scaleToOriginal !== 1) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });

@@ -101,6 +101,20 @@ describe.skipIf(!haveReal)('real samples', () => {
     expect(one.diagnostics?.cards).toHaveLength(2);
     expect(one.idInfo.IdNum).toBe('370782198709170246');
   }, 30_000);
+
+  it('answers MultiCardError for a front and a back together when MultiCardDetect is on, and reads the asked side when it is off', async () => {
+    const front = readFileSync(path.join(REAL, 'chineseocr__card.f63af03.png'));
+    const back = readFileSync(path.join(REAL, 'wuyoux__sfzbm_r.png'));
+    const [mf, mb] = await Promise.all([sharp(front).metadata(), sharp(back).metadata()]);
+    const both = await sharp({ create: { width: mf.width! + mb.width! + 60, height: Math.max(mf.height!, mb.height!) + 40, channels: 3, background: '#d8d8d8' } })
+      .composite([{ input: front, left: 20, top: 20 }, { input: back, left: mf.width! + 40, top: 20 }])
+      .png()
+      .toBuffer();
+    await expect(runPipeline({ image: both, config: { MultiCardDetect: true } }, models)).rejects.toMatchObject({ code: 'FailedOperation.MultiCardError' });
+    const asked = await runPipeline({ image: both, cardSide: 'FRONT' }, models);
+    expect(asked.side).toBe('FRONT');
+    expect(asked.idInfo.IdNum).toBe('370782198709170246');
+  }, 30_000);
 });
 
 describe('bad images', () => {
@@ -133,4 +147,20 @@ describe('generated cards', () => {
       }
     }
   }, 90_000);
+
+  it('reads a clean scan from a single 640 px detection (adaptive detection size)', async () => {
+    const sides: Array<number | undefined> = [];
+    const counting: OcrModels = {
+      detect: (image, ctx, o) => {
+        sides.push(o?.maxSide);
+        return models.detect(image, ctx, o);
+      },
+      recognize: (image, quads, ctx, o) => models.recognize(image, quads, ctx, o),
+    };
+    for await (const g of generateSet({ count: 1, seed: 11, cases: ['clean'] })) {
+      const r = await runPipeline({ image: g.bytes, now: new Date(g.label.now) }, counting);
+      expect(r.idInfo.IdNum).toBe(g.label.cards[0].fields.IdNum);
+    }
+    expect(sides).toEqual([640]);
+  }, 60_000);
 });

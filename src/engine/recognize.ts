@@ -10,6 +10,7 @@
  */
 import { loadOnnxSession, loadRecognitionDictionary, resolveModelAssets, type InferenceSession, type SessionOptions } from './inference.ts';
 import { detectText } from './detect.ts';
+import { loadOpenCv } from './edges.ts';
 import type { LineReading, OcrModels, Point, Quad, RasterImage, StageContext } from './types.ts';
 
 /** PP-OCRv4 rec input height. */
@@ -408,7 +409,9 @@ export function fillLineTensor(image: RasterImage, line: LineGeometry, out: Floa
  */
 export async function createOcrModels(opts: SessionOptions & { detectWarmUpSide?: number } = {}): Promise<OcrModels & { release(): Promise<void> }> {
   const assets = resolveModelAssets();
-  const [detection, recognizer] = await Promise.all([loadOnnxSession(assets.detection, opts), loadLineRecognizer(opts)]);
+  // OpenCV (edges.ts, ≈ 2 s to compile its wasm) is loaded here with the models, so no request pays for it;
+  // without it locate keeps the text-first quad.
+  const [detection, recognizer] = await Promise.all([loadOnnxSession(assets.detection, opts), loadLineRecognizer(opts), loadOpenCv().catch(() => undefined)]);
   // Arena blocks are sized in bytes, so a 4:3 input covers both orientations of every photo up to 4:3.
   const long = Math.ceil((opts.detectWarmUpSide ?? 960) / 32) * 32;
   const short = Math.ceil((long * 3) / 4 / 64) * 64;
