@@ -81,7 +81,7 @@ describe('set mapping', () => {
     expect(cases[1]).toMatchObject({ expected: {}, expectedError: 'FailedOperation.ImageDecodeFailed' });
   });
 
-  it('runs an image with two cards of one side twice: fields with MultiCardDetect off, MultiCardError with it on', () => {
+  it('runs an image with several cards twice: fields with MultiCardDetect off, MultiCardError with it on', () => {
     const quad = [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 1 }, { x: 0, y: 1 }] as [Point, Point, Point, Point];
     type Fields = Record<IdField, string | null>;
     const front: Fields = { Name: '韩梅梅', Sex: '女', Nation: '汉', Birth: '1991/2/3', Address: '北京市东城区1号', IdNum: '110101199102030022', Authority: null, ValidDate: null };
@@ -97,15 +97,15 @@ describe('set mapping', () => {
       now: '2025-06-01',
     });
     const cases = casesFromSynthLabels({ seed: 1, generatedBy: 'test', images: [image('two-fronts.jpg', [front, front]), image('both-sides.jpg', [front, back])] }, '/s');
-    expect(cases.map((c) => c.id)).toEqual(['two-fronts.jpg', 'two-fronts.jpg#MultiCardDetect', 'both-sides.jpg']);
+    expect(cases.map((c) => c.id)).toEqual(['two-fronts.jpg', 'two-fronts.jpg#MultiCardDetect', 'both-sides.jpg', 'both-sides.jpg#MultiCardDetect']);
     expect(cases[0]).toMatchObject({ case: 'multi', config: { MultiCardDetect: false }, expected: { Name: '韩梅梅' } });
     expect(cases[0].expectedError).toBeUndefined();
     expect(cases[1]).toMatchObject({ case: MULTI_DETECT_CASE, expected: {}, expectedError: 'FailedOperation.MultiCardError', config: { MultiCardDetect: true } });
-    // Front and back of one card are what MultiCardDetect accepts: read with the run's flags, no error expected.
-    expect(cases[2].config).toBeUndefined();
-    expect(cases[2].expectedError).toBeUndefined();
-    expect(isMultiCard(['FRONT', 'BACK'])).toBe(false);
-    expect(isMultiCard(['FRONT', 'BACK', 'FRONT'])).toBe(true);
+    // Front and back together are two cards too (issue 5): read the first with the flag off, error with it on.
+    expect(cases[2]).toMatchObject({ config: { MultiCardDetect: false }, expected: { Name: '韩梅梅' } });
+    expect(cases[3]).toMatchObject({ expectedError: 'FailedOperation.MultiCardError', config: { MultiCardDetect: true } });
+    expect(isMultiCard(['FRONT', 'BACK'])).toBe(true);
+    expect(isMultiCard(['FRONT'])).toBe(false);
   });
 
   it('limits round-robin across cases so a short run sees every case', () => {

@@ -60,16 +60,15 @@ function uniqueIds<T extends { file: string; side?: string }>(entries: T[]): str
 export const MULTI_DETECT_CASE = 'multi+MultiCardDetect';
 
 /**
- * Several cards in the MultiCardDetect sense: two or more faces of the same kind (two fronts, two backs).
- * A front and a back together are one card shown both ways, which the flag exists to accept
- * (../shared/reference/anchors.md, "Multi-card": MultiCardError "for ≥2 cards of the same side").
+ * Several cards in the MultiCardDetect sense of issue 5: more than one card in the image, a front and a back
+ * together included (the engine answers FailedOperation.MultiCardError for any of them with the flag on).
  */
 export function isMultiCard(kinds: readonly string[]): boolean {
-  return new Set(kinds).size < kinds.length;
+  return kinds.length > 1;
 }
 
 /**
- * Map a parsed SynthLabels document onto bench cases. An image with several cards of one side (and no expected
+ * Map a parsed SynthLabels document onto bench cases. An image with several cards (and no expected
  * error) is two cases, because MultiCardDetect changes the answer (issue 5): with the flag off the request
  * reads the first card, and its fields are scored; with it on the answer must be FailedOperation.MultiCardError.
  */
