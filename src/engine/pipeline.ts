@@ -19,7 +19,7 @@ import { decodeImage } from './decode.ts';
 import { extractFields, sliceLine } from './extract.ts';
 import { invertHomography, mapQuad } from './geometry.ts';
 import { LOCATE_DETECT_SIDE, LOCATE_FIRST_SIDE, locateCards } from './locate.ts';
-import { DEFAULT_CONFIG, ID_FIELDS, type CardKind, type DecodedImage, type DetectorReport, type IdCardConfig, type IdField, type LocatedCard, type OcrModels, type Quad, type RasterImage, type RecognitionResult, type RecognizeRequest, type StageContext, type TextLine } from './types.ts';
+import { DEFAULT_CONFIG, ID_FIELDS, type CardKind, type DecodedImage, type DetectorReport, type IdCardConfig, type IdField, type IdInfo, type LocatedCard, type OcrModels, type Quad, type RasterImage, type RecognitionResult, type RecognizeRequest, type StageContext, type TextLine } from './types.ts';
 import { validateFields } from './validate.ts';
 
 /**
@@ -218,6 +218,17 @@ function sceneBlurred(image: RasterImage): boolean {
   return std > BLUR_SCENE_MIN_STD && creteSharpness(p, [{ x0: 0, y0: 0, x1: p.width, y1: p.height }]) < BLUR_SCENE_SHARPNESS;
 }
 
+/**
+ * Labels alone can be found in other documents (a contract mentioning 姓名 and 有效期限, a form printing
+ * 中华人民共和国…). A located card counts as an ID card only when at least one of its values has the shape
+ * the card prints: on a front a number, a birth date or a sex; on a back a validity period or a police
+ * authority (Resident Identity Card Law art. 8: cards are issued by public security organs).
+ */
+function readsLikeIdCard(kind: CardKind, info: IdInfo): boolean {
+  if (kind === 'BACK') return info.ValidDate !== undefined || /公安|派出所/.test(info.Authority ?? '');
+  return /^\d{17}[\dX]$/.test(info.IdNum ?? '') || info.Birth !== undefined || info.Sex === '男' || info.Sex === '女';
+}
+
 function anyAdvancedFlag(config: IdCardConfig): boolean {
   return (Object.keys(config) as Array<keyof IdCardConfig>).some((k) => k !== 'MultiCardDetect' && config[k]);
 }
@@ -268,6 +279,7 @@ async function readCard(decoded: DecodedImage, cards: LocatedCard[], side: numbe
     const quality = qualityReport(target);
     throw new ServiceError(quality.quality < BLUR_QUALITY ? 'FailedOperation.ImageBlur' : 'FailedOperation.OcrFailed');
   }
+  if (!readsLikeIdCard(target.kind, idInfo)) throw new ServiceError('FailedOperation.ImageNoIdCard');
   return { target, lines, extracted, idInfo, issues, secondPass };
 }
 
