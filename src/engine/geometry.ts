@@ -5,33 +5,10 @@
  * Convention (shared with advanced/warp.ts): canonical coordinates are continuous, the card spans
  * [0, 856] × [0, 540]; pixel (u, v) covers [u, u+1) × [v, v+1), so its centre is (u + 0.5, v + 0.5).
  */
+import { applyHomography, invertHomography, multiplyHomography } from '../geometry/homography.ts';
 import type { Homography, Point, Quad, RasterImage } from './types.ts';
 
-export function applyHomography(h: Homography, p: Point): Point {
-  const w = h[6] * p.x + h[7] * p.y + h[8];
-  return { x: (h[0] * p.x + h[1] * p.y + h[2]) / w, y: (h[3] * p.x + h[4] * p.y + h[5]) / w };
-}
-
-export function mapQuad(h: Homography, q: Quad): Quad {
-  return q.map((p) => applyHomography(h, p)) as Quad;
-}
-
-export function invertHomography(h: Homography): Homography {
-  const [a, b, c, d, e, f, g, k, l] = h;
-  const A = e * l - f * k;
-  const B = -(d * l - f * g);
-  const C = d * k - e * g;
-  const det = a * A + b * B + c * C;
-  if (!Number.isFinite(det) || Math.abs(det) < 1e-12) throw new RangeError('Expected an invertible homography but received a singular one');
-  const inv = [A, -(b * l - c * k), b * f - c * e, B, a * l - c * g, -(a * f - c * d), C, -(a * k - b * g), a * e - b * d];
-  return inv.map((v) => v / det) as Homography;
-}
-
-export function multiplyHomography(a: Homography, b: Homography): Homography {
-  const out = new Array<number>(9);
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) out[r * 3 + c] = a[r * 3] * b[c] + a[r * 3 + 1] * b[3 + c] + a[r * 3 + 2] * b[6 + c];
-  return out as Homography;
-}
+export { applyHomography, invertHomography, mapQuad, multiplyHomography, quadArea } from '../geometry/homography.ts';
 
 /** Solves the symmetric positive (semi)definite normal equations by Gaussian elimination with pivoting. */
 function solve(A: number[][], b: number[]): number[] | null {
@@ -152,17 +129,6 @@ export function rectToQuad(w: number, h: number, q: Quad): Homography | null {
     { from: { x: w, y: h }, to: q[2] },
     { from: { x: 0, y: h }, to: q[3] },
   ]);
-}
-
-/** Signed area (shoelace); positive for clockwise quads in image coordinates (y down). */
-export function quadArea(q: Quad): number {
-  let a = 0;
-  for (let i = 0; i < 4; i++) {
-    const p = q[i];
-    const n = q[(i + 1) % 4];
-    a += p.x * n.y - n.x * p.y;
-  }
-  return a / 2;
 }
 
 /** True when the quad is convex and clockwise (a plausible view of a flat card). */
