@@ -7,6 +7,7 @@
  * Edit distance is used only to rank misreads for a reader, never to score.
  */
 import { ID_FIELDS, type CardKind, type IdField, type IdInfo, type WarnCode } from '../src/engine/types.ts';
+import { editDistance } from '../src/engine/validate.ts';
 import type { BenchCase } from './sets.ts';
 import { finiteOrNull, summarize } from './stats.ts';
 
@@ -98,20 +99,8 @@ export interface AccuracyReport {
   outcomes: Outcome[];
 }
 
-/** Levenshtein distance over Unicode code points (a CJK character is one edit, not three bytes). */
-export function editDistance(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[y.length];
-}
+/** Levenshtein distance over code points, the one validation uses (re-exported for the report's ranking). */
+export { editDistance };
 
 /** A field is right only when the returned string equals the truth exactly; a missing field is wrong. */
 export function fieldMatches(expected: string, got: string | undefined | null): boolean {

@@ -251,6 +251,7 @@ export function reconcileSex(line: Pick<TextLine, 'text' | 'chars'> | undefined,
   return fromId;
 }
 
+/** Levenshtein distance over Unicode code points (a CJK character is one edit, not three bytes). */
 export function editDistance(a: string, b: string): number {
   const x = [...a];
   const y = [...b];
