@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSet } from '../synth/generate.ts';
+import { generateOne, generateSet, parseNow } from '../synth/generate.ts';
 import { runPipeline } from './pipeline.ts';
 import { createOcrModels } from './recognize.ts';
 import { ID_FIELDS, type IdField, type OcrModels } from './types.ts';
@@ -147,6 +147,20 @@ describe('generated cards', () => {
       }
     }
   }, 90_000);
+
+  it('does not count a printed form lying beside the card (labels but no card values) as a second card', async () => {
+    // Seed 2026, image 15: a front on a desk, half over a form printing 姓名 性别 中华人民共和国… .
+    const g = await generateOne(2026, 15, 'photo', parseNow('2026-11-25'));
+    expect(g.label.cards).toHaveLength(1);
+    const r = await runPipeline({ image: g.bytes, config: { MultiCardDetect: true }, now: new Date(g.label.now) }, models);
+    expect(r.idInfo.IdNum).toBe(g.label.cards[0].fields.IdNum);
+  }, 60_000);
+
+  it('answers ImageNoIdCard for documents that print card labels but are no card', async () => {
+    // Seed 20261125, image 2: two forms with 姓名, 有效期, 中华人民共和国居民… on a dark desk.
+    const g = await generateOne(20261125, 2, 'no-card', parseNow('2026-11-25'));
+    await expect(runPipeline({ image: g.bytes }, models)).rejects.toMatchObject({ code: 'FailedOperation.ImageNoIdCard' });
+  }, 60_000);
 
   it('reads a clean scan from a single 640 px detection (adaptive detection size)', async () => {
     const sides: Array<number | undefined> = [];

@@ -46,8 +46,21 @@ function serves(kind: CardKind, side: 'FRONT' | 'BACK'): boolean {
   return kind === side || kind === 'TEMPORARY';
 }
 
-function chooseCard(cards: LocatedCard[], side: 'FRONT' | 'BACK' | undefined, config: IdCardConfig): LocatedCard {
-  if (cards.length === 0) throw new ServiceError('FailedOperation.ImageNoIdCard');
+/**
+ * Value-shaped text a card's lines read while locating should hold: part of the number, a printed birth
+ * date, a validity date, a police authority or the sex. Labels alone also turn up in other documents lying
+ * beside a card (forms printing 姓名 性别 民族…), which must neither be read nor counted as a second card.
+ */
+const CARD_VALUE_SHAPE = /\d{8,}|\d{4}\s*年|\d{4}[.\-]\d{1,2}[.\-]\d{1,2}|公安|派出所|性别\s*[男女]|^[男女]$/;
+
+function showsCardValues(card: LocatedCard): boolean {
+  return !card.lines || card.lines.length === 0 || card.lines.some((l) => CARD_VALUE_SHAPE.test(l.text));
+}
+
+function chooseCard(located: LocatedCard[], side: 'FRONT' | 'BACK' | undefined, config: IdCardConfig): LocatedCard {
+  if (located.length === 0) throw new ServiceError('FailedOperation.ImageNoIdCard');
+  const withValues = located.filter(showsCardValues);
+  const cards = withValues.length > 0 ? withValues : located;
   // Issue 5: with MultiCardDetect on, any second card is an error, whatever its side.
   if (config.MultiCardDetect && cards.length > 1) throw new ServiceError('FailedOperation.MultiCardError');
   if (!side) return cards[0];
