@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderTextLines, textLineExtents } from './fixtures/renderTextLines.ts';
-import { createOcrModels, ctcGreedyDecode } from './recognize.ts';
+import { createOcrModels, ctcGreedyDecode, loadLineRecognizer, recognizeLines } from './recognize.ts';
 import type { OcrModels, RasterImage, StageContext } from './types.ts';
 
 const ctx = (): StageContext => ({ timings: {}, verbose: false, now: new Date() });
@@ -84,6 +84,19 @@ describe('detect + recognise rendered lines (PP-OCRv4 through onnxruntime)', () 
     expect(boxes).toHaveLength(words.length);
     const readings = await models.recognize(img, boxes.map((b) => b.quad), c);
     expect(readings.map((r) => r.text)).toEqual(words);
+  });
+
+  it('reads lines two at a time (lanes) exactly as one at a time, each reading in its own place', async () => {
+    const img = renderTextLines(card, 640, 290);
+    const c = ctx();
+    const quads = (await models.detect(img, c, { maxSide: 640 })).map((b) => b.quad);
+    const twoLanes = await loadLineRecognizer({ intraOpNumThreads: 2 });
+    expect(twoLanes.lanes).toBe(2);
+    const side = await models.recognize(img, quads, c);
+    const parallel = await recognizeLines(img, quads, c, { recognizer: twoLanes });
+    expect(parallel.map((r) => r.text)).toEqual(card.map((l) => l.text));
+    expect(parallel).toEqual(side);
+    await twoLanes.session.release();
   });
 
   it("restricts the id-number charset to 0-9 and X, keeping three candidates per character", async () => {
