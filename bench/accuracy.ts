@@ -8,7 +8,7 @@
  *
  * Synthetic sets run with every warning flag on (their labels say which warnings each image should raise);
  * an image with several cards (a front and a back together included) runs twice, with MultiCardDetect off
- * (fields of the first card) and on (MultiCardError expected, issue 5). The real specimens carry no warning labels and run with the default config. Images over the
+ * (fields of the most prominent card, sets.ts answeringCard) and on (MultiCardError expected, issue 5). The real specimens carry no warning labels and run with the default config. Images over the
  * service's upload limit are answered as the HTTP route answers them, without calling the engine.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IdField, Point, WarnCode } from '../src/engine/types.ts';
 import { buildAccuracyReport, compareReports, editDistance, fieldMatches, scoreWarning, type Outcome, type ReportContext } from './scoring.ts';
-import { casesFromRealLabels, casesFromSynthLabels, isMultiCard, MULTI_DETECT_CASE, printedBirthToApi, selectCases, type BenchCase } from './sets.ts';
+import { answeringCard, casesFromRealLabels, casesFromSynthLabels, isMultiCard, MULTI_DETECT_CASE, printedBirthToApi, selectCases, type BenchCase } from './sets.ts';
 import { percentile } from './stats.ts';
 import { displayWidth, formatTable } from './table.ts';
 
@@ -209,5 +209,36 @@ describe('helpers', () => {
     const lines = formatTable(['k', 'v'], [['张三', '1'], ['ab', '22']], 'll').split('\n');
     expect(lines[2]).toBe('张三  1');
     expect(lines[3]).toBe('ab    22');
+  });
+});
+
+describe('answeringCard (which card a multi-card image is scored on)', () => {
+  const quad = (x: number, y: number, w: number, h: number) => [
+    { x, y },
+    { x: x + w, y },
+    { x: x + w, y: y + h },
+    { x, y: y + h },
+  ];
+  it('takes the largest card of the requested side, not the first listed', () => {
+    const cards = [
+      { kind: 'FRONT', quad: quad(100, 400, 600, 380), name: 'small' },
+      { kind: 'FRONT', quad: quad(800, 100, 740, 470), name: 'large' },
+    ];
+    expect(answeringCard(cards, 'FRONT')?.name).toBe('large');
+  });
+  it('takes the card serving the side even when the other side is larger', () => {
+    const cards = [
+      { kind: 'FRONT', quad: quad(0, 0, 300, 190), name: 'front' },
+      { kind: 'BACK', quad: quad(400, 0, 800, 500), name: 'back' },
+    ];
+    expect(answeringCard(cards, 'FRONT')?.name).toBe('front');
+    expect(answeringCard(cards)?.name).toBe('back');
+  });
+  it('among cards of about one size takes the top-most', () => {
+    const cards = [
+      { kind: 'FRONT', quad: quad(0, 500, 600, 380), name: 'lower' },
+      { kind: 'FRONT', quad: quad(0, 0, 590, 375), name: 'upper' },
+    ];
+    expect(answeringCard(cards, 'FRONT')?.name).toBe('upper');
   });
 });

@@ -68,14 +68,31 @@ export function isMultiCard(kinds: readonly string[]): boolean {
 }
 
 /**
+ * The card whose fields the answer must carry: with MultiCardDetect off, issue 5 asks for the card of the
+ * requested side, or the most prominent one — the largest in the image, the first in reading order among
+ * cards of about its size (the generator lists cards in the order it placed them, which says nothing about
+ * which one a reader would take).
+ */
+export function answeringCard<C extends { kind: string; quad: ReadonlyArray<{ x: number; y: number }> }>(cards: readonly C[], side?: string): C | undefined {
+  const serving = cards.filter((c) => !side || c.kind === side || c.kind === 'TEMPORARY');
+  const pool = serving.length > 0 ? serving : cards;
+  const area = (q: C['quad']) => Math.abs(q.reduce((s, p, i) => s + p.x * q[(i + 1) % q.length].y - q[(i + 1) % q.length].x * p.y, 0)) / 2;
+  const largest = Math.max(...pool.map((c) => area(c.quad)));
+  // Cards of about the same size: the first in reading order (top-most, then left-most), as locate orders them.
+  const top = (c: C) => Math.min(...c.quad.map((p) => p.y));
+  const left = (c: C) => Math.min(...c.quad.map((p) => p.x));
+  return pool.filter((c) => area(c.quad) >= 0.9 * largest).sort((a, b) => top(a) - top(b) || left(a) - left(b))[0];
+}
+
+/**
  * Map a parsed SynthLabels document onto bench cases. An image with several cards (and no expected
  * error) is two cases, because MultiCardDetect changes the answer (issue 5): with the flag off the request
- * reads the first card, and its fields are scored; with it on the answer must be FailedOperation.MultiCardError.
+ * reads the most prominent card (answeringCard), and its fields are scored; with it on the answer must be FailedOperation.MultiCardError.
  */
 export function casesFromSynthLabels(labels: SynthLabels, dir: string): BenchCase[] {
   const ids = uniqueIds(labels.images);
   return labels.images.flatMap((img, i) => {
-    const card = img.cards[0];
+    const card = answeringCard(img.cards, img.side);
     const expected: Partial<Record<IdField, string>> = {};
     if (card && !img.expectedError) {
       for (const f of ID_FIELDS) {

@@ -23,6 +23,8 @@ export interface PoolOptions {
    * 3.7–3.8 cards/s at 4 concurrent clients against 2.3–2.7 with 1, and an equal or lower one-at-a-time p50.
    */
   threadsPerWorker?: number;
+  /** Detection's intra-op threads per worker. Default threadsPerWorker. */
+  detectThreads?: number;
   /**
    * Move the request's image bytes to the worker instead of copying them, when the Uint8Array spans its
    * whole ArrayBuffer. The caller's array is then detached (empty) after `recognize`. Default true.
@@ -76,7 +78,7 @@ export class RecognitionPool implements IdCardRecognizer {
     const workers = positiveInteger('workers', opts.workers ?? availableParallelism(), 1);
     const maxQueue = positiveInteger('maxQueue', opts.maxQueue ?? 4 * workers, 0);
     const threadsPerWorker = positiveInteger('threadsPerWorker', opts.threadsPerWorker ?? Math.min(2, availableParallelism()), 1);
-    const workerData: WorkerOptions = { threadsPerWorker };
+    const workerData: WorkerOptions = { threadsPerWorker, detectThreads: opts.detectThreads ?? threadsPerWorker };
     const piscina = new Piscina<WorkerTask, WorkerReply>({
       filename: WORKER_ENTRY.href,
       minThreads: workers,

@@ -428,6 +428,7 @@ export function fillLineTensor(image: RasterImage, line: LineGeometry, out: Floa
  *
  * @param opts.intraOpNumThreads detection's threads per inference, and recognition's lines read at once
  *   (each on one thread; see loadLineRecognizer). Default 1: one per pool worker
+ * @param opts.recognitionLanes lines read at once, when it should differ from intraOpNumThreads
  * @param opts.detectWarmUpSide long side of the 4:3 detection warm-up input, in pixels (default 960, the
  *   largest `maxSide` the pipeline uses)
  * @example
@@ -435,11 +436,11 @@ export function fillLineTensor(image: RasterImage, line: LineGeometry, out: Floa
  *   const boxes = await models.detect(image, ctx, { maxSide: 640 });
  *   const lines = await models.recognize(image, boxes.map((b) => b.quad), ctx);
  */
-export async function createOcrModels(opts: SessionOptions & { detectWarmUpSide?: number } = {}): Promise<OcrModels & { release(): Promise<void> }> {
+export async function createOcrModels(opts: SessionOptions & { detectWarmUpSide?: number; recognitionLanes?: number } = {}): Promise<OcrModels & { release(): Promise<void> }> {
   const assets = resolveModelAssets();
   // OpenCV (edges.ts, ≈ 2 s to compile its wasm) is loaded here with the models, so no request pays for it;
   // without it locate keeps the text-first quad.
-  const [detection, recognizer] = await Promise.all([loadOnnxSession(assets.detection, opts), loadLineRecognizer(opts), loadOpenCv().catch(() => undefined)]);
+  const [detection, recognizer] = await Promise.all([loadOnnxSession(assets.detection, opts), loadLineRecognizer({ ...opts, intraOpNumThreads: opts.recognitionLanes ?? opts.intraOpNumThreads }), loadOpenCv().catch(() => undefined)]);
   // Arena blocks are sized in bytes, so a 4:3 input covers both orientations of every photo up to 4:3.
   const long = Math.ceil((opts.detectWarmUpSide ?? 960) / 32) * 32;
   const short = Math.ceil((long * 3) / 4 / 64) * 64;

@@ -15,8 +15,10 @@ import { createOcrModels } from './recognize.ts';
 import type { OcrModels, RecognitionResult, RecognizeRequest } from './types.ts';
 
 export interface WorkerOptions {
-  /** onnxruntime intra-op threads for this worker's sessions. */
+  /** Threads one request may use: recognition's lanes (lines read at once, one thread each). */
   threadsPerWorker: number;
+  /** Detection's intra-op threads. Default threadsPerWorker. */
+  detectThreads?: number;
 }
 
 export type WorkerReply = { ok: true; result: RecognitionResult } | { ok: false; error: { code: ErrorCode; message: string } };
@@ -38,7 +40,7 @@ let modelsReady: Promise<OcrModels> | undefined;
 function loadModels(): Promise<OcrModels> {
   if (!modelsReady) {
     const started = performance.now();
-    modelsReady = createOcrModels({ intraOpNumThreads: options.threadsPerWorker });
+    modelsReady = createOcrModels({ intraOpNumThreads: options.detectThreads ?? options.threadsPerWorker, recognitionLanes: options.threadsPerWorker });
     modelsReady.then(
       () => parentPort?.postMessage({ type: 'models-loaded', loadMs: performance.now() - started } satisfies WorkerEvent),
       (e: unknown) => parentPort?.postMessage({ type: 'models-failed', message: e instanceof Error ? e.message : String(e) } satisfies WorkerEvent),
