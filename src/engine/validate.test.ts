@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildIdNumber, isValidIdChecksum } from '../domain/idNumber.ts';
 import type { Quad, StageContext, TextLine } from './types.ts';
-import { correctIdNumber, normalizeName, normalizeValidDate, parsePrintedBirth, reconcileBirth, reconcileNation, reconcileSex, validateFields } from './validate.ts';
+import { correctIdNumber, normalizeName, normalizeValidDate, parsePrintedBirth, readingOf, reconcileBirth, reconcileNation, reconcileSex, validateFields } from './validate.ts';
 
 const BOX: Quad = [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 1 }, { x: 0, y: 1 }];
 
@@ -172,5 +172,57 @@ describe('validateFields', () => {
   it('keeps only back fields on a back', async () => {
     const r = await validateFields('BACK', { Authority: '上海市公安局', ValidDate: '2008.02.14-2018.02.14', Name: 'x' }, {}, ctx());
     expect(r.idInfo).toEqual({ Authority: '上海市公安局', ValidDate: '2008.02.14-2018.02.14' });
+  });
+});
+
+describe('place names in Address and Authority (EnableRecognitionRectify)', () => {
+  const ctx = (): StageContext => ({ timings: {}, verbose: false, now: NOW });
+  const ZHUOZHOU = buildIdNumber('130681', { year: 1990, month: 3, day: 7 }, '123');
+
+  it('restores dropped characters across the address’s lines and reports the correction without its value', async () => {
+    const lines = [line('河北省保定市水县水'), line('镇东街12号')];
+    const r = await validateFields('FRONT', { Address: '河北省保定市水县水镇东街12号' }, { Address: lines }, ctx());
+    expect(r.idInfo.Address).toBe('河北省保定市涞水县涞水镇东街12号');
+    expect(r.issues).toEqual([{ field: 'Address', problem: 'place-corrected' }]);
+  });
+
+  it('leaves a real chain alone and reports nothing', async () => {
+    const r = await validateFields('FRONT', { Address: '北京市朝阳区建国路88号' }, { Address: [line('北京市朝阳区建国路88号')] }, ctx());
+    expect(r.idInfo.Address).toBe('北京市朝阳区建国路88号');
+    expect(r.issues).toEqual([]);
+  });
+
+  it('uses the number’s region to choose between equally close counties', async () => {
+    const address = '河北省保定市州市百尺竿镇小河村96号';
+    const withNumber = await validateFields('FRONT', { Address: address, IdNum: ZHUOZHOU }, { Address: [line(address)], IdNum: [line(ZHUOZHOU)] }, ctx());
+    expect(withNumber.idInfo.Address).toBe('河北省保定市涿州市百尺竿镇小河村96号');
+    const without = await validateFields('FRONT', { Address: address }, { Address: [line(address)] }, ctx());
+    expect(without.idInfo.Address).toBe(address);
+  });
+
+  it('corrects the authority of a temporary card with the front’s county as the hint', async () => {
+    const number = buildIdNumber('431224', { year: 1990, month: 3, day: 7 }, '123'); // 溆浦县
+    const r = await validateFields(
+      'TEMPORARY',
+      { Address: '湖南省怀化市激浦县两丫坪镇前进村162号', IdNum: number, Authority: '激浦县公安局' },
+      { Address: [line('湖南省怀化市激浦县两丫坪镇前进村162号', 0.99, { 6: [['激', 0.78], ['淑', 0.21]] })], IdNum: [line(number)], Authority: [line('激浦县公安局')] },
+      ctx(),
+    );
+    expect(r.idInfo.Address).toBe('湖南省怀化市溆浦县两丫坪镇前进村162号');
+    expect(r.idInfo.Authority).toBe('溆浦县公安局');
+    expect(r.issues).toEqual(expect.arrayContaining([{ field: 'Address', problem: 'place-corrected' }, { field: 'Authority', problem: 'place-corrected' }]));
+  });
+
+  it('leaves an ambiguous authority on a back alone (no hint there)', async () => {
+    const r = await validateFields('BACK', { Authority: '激浦县公安局' }, { Authority: [line('激浦县公安局')] }, ctx());
+    expect(r.idInfo.Authority).toBe('激浦县公安局');
+  });
+
+  it('readingOf keeps the recogniser’s alternatives aligned after dropping spaces, and refuses lines that do not spell the text', () => {
+    const l = line('来 水县', 0.99, { 0: [['来', 0.6], ['涞', 0.3]] });
+    const r = readingOf([l], '来水县');
+    expect(r?.map((c) => c.char).join('')).toBe('来水县');
+    expect(r?.[0]).toEqual({ char: '来', prob: 0.6, alternatives: [{ char: '涞', prob: 0.3 }] });
+    expect(readingOf([l], '别的字')).toBeUndefined();
   });
 });

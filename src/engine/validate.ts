@@ -6,12 +6,14 @@
  * and the API returns what is printed.
  *
  * Rules: GB 11643-1999 (check character, birth date, sex parity), GB/T 2260 region prefix (soft: abolished
- * codes stay on cards for life, domain.md), the 56 nations, real calendar dates, validity `…-长期`.
+ * codes stay on cards for life, domain.md), the 56 nations, real calendar dates, validity `…-长期`, and the
+ * real place names an address starts with and an authority is named after (../domain/placeNames.ts).
  */
 import { isRealDate, formatApiBirth, formatDotted, type YMD } from '../domain/dates.ts';
 import { idCheckChar, isValidIdChecksum, parseIdNumber } from '../domain/idNumber.ts';
 import { isKnownNation, NATIONS } from '../domain/nations.ts';
-import { isKnownProvincePrefix, isKnownRegionCode } from '../domain/regions.ts';
+import { clearReading, rectifyAddress, rectifyAuthority, type CharReading, type PlaceHint } from '../domain/placeNames.ts';
+import { isKnownProvincePrefix, isKnownRegionCode, regionByCode } from '../domain/regions.ts';
 import { LONG_TERM } from '../domain/validity.ts';
 import type { CardKind, IdField, IdInfo, StageContext, TextLine } from './types.ts';
 
@@ -340,13 +342,42 @@ export function normalizeFreeText(text: string): string {
   return text.replace(/\s+/g, '');
 }
 
+/**
+ * The field's characters with the recogniser's alternatives, in reading order, spaces dropped as
+ * normalizeFreeText drops them. A line whose candidates do not line up with its text counts as clearly read
+ * (no alternatives: only dropped characters can then be restored). Undefined when the lines do not spell
+ * `text` (the draft was assembled otherwise), so a correction never works on other characters than those
+ * returned.
+ */
+export function readingOf(lines: ReadonlyArray<Pick<TextLine, 'text' | 'chars'>> | undefined, text: string): CharReading[] | undefined {
+  if (!lines) return clearReading(text);
+  const out: CharReading[] = [];
+  for (const l of lines) {
+    const chars = [...l.text];
+    const aligned = l.chars.length === chars.length;
+    chars.forEach((char, i) => {
+      if (/\s/.test(char)) return;
+      const cands = aligned ? l.chars[i].candidates : [];
+      const top = cands[0];
+      out.push(top && top.char === char ? { char, prob: top.prob, alternatives: cands.slice(1) } : { char, prob: 1, alternatives: [] });
+    });
+  }
+  return out.map((r) => r.char).join('') === text ? out : undefined;
+}
+
+/** The place the number was issued in, as regions.ts names it (GB/T 2260 via the number's first six digits). */
+function placeOfNumber(idNum: string | undefined): PlaceHint | undefined {
+  const region = idNum ? regionByCode(idNum.slice(0, 6)) : undefined;
+  return region ? { province: region.province, city: region.city, county: region.county } : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Stage
 
 export interface FieldIssue {
   field: IdField;
   /** What was found; never the value itself (ID data stays out of logs). */
-  problem: 'checksum' | 'corrected' | 'derived-from-number' | 'unreadable' | 'region-unknown' | 'birth-mismatch' | 'sex-mismatch' | 'nation-unknown' | 'impossible-date';
+  problem: 'checksum' | 'corrected' | 'place-corrected' | 'derived-from-number' | 'unreadable' | 'region-unknown' | 'birth-mismatch' | 'sex-mismatch' | 'nation-unknown' | 'impossible-date';
 }
 
 export interface ValidatedFields {
@@ -377,6 +408,8 @@ export async function validateFields(
 
   const hasFront = kind === 'FRONT' || kind === 'TEMPORARY';
   const hasBack = kind === 'BACK' || kind === 'TEMPORARY';
+  // The county the address names: a hint for the authority on a temporary card.
+  let addressPlace: PlaceHint | undefined;
 
   if (hasFront) {
     const idLine = single('IdNum') ?? (draft.IdNum ? { text: draft.IdNum, chars: [], confidence: 1 } : undefined);
@@ -416,11 +449,30 @@ export async function validateFields(
       if (idB && formatApiBirth(idB) !== birth.value) issues.push({ field: 'Birth', problem: 'birth-mismatch' });
     }
 
-    if (draft.Address) out.Address = normalizeFreeText(draft.Address);
+    if (draft.Address) {
+      out.Address = normalizeFreeText(draft.Address);
+      const reading = readingOf(fieldLines.Address, out.Address);
+      const fix = reading && rectifyAddress(reading, placeOfNumber(validId));
+      if (fix?.place) addressPlace = fix.place;
+      if (fix && fix.changed.length > 0 && fix.text !== out.Address) {
+        out.Address = fix.text;
+        issues.push({ field: 'Address', problem: 'place-corrected' });
+      }
+    }
   }
 
   if (hasBack) {
-    if (draft.Authority) out.Authority = normalizeFreeText(draft.Authority);
+    if (draft.Authority) {
+      out.Authority = normalizeFreeText(draft.Authority);
+      const reading = readingOf(fieldLines.Authority, out.Authority);
+      // On a temporary card the front's places say where the holder lives; a back alone has no such hint.
+      const hints = [placeOfNumber(out.IdNum && isValidIdChecksum(out.IdNum) ? out.IdNum : undefined), addressPlace].filter((h): h is PlaceHint => h !== undefined);
+      const fix = reading && rectifyAuthority(reading, hints);
+      if (fix && fix.text !== out.Authority) {
+        out.Authority = fix.text;
+        issues.push({ field: 'Authority', problem: 'place-corrected' });
+      }
+    }
     if (draft.ValidDate) {
       const v = normalizeValidDate(draft.ValidDate);
       if (v) out.ValidDate = v;
