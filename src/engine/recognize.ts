@@ -11,6 +11,7 @@
 import { loadOnnxSession, loadRecognitionDictionary, resolveModelAssets, type InferenceSession, type SessionOptions } from './inference.ts';
 import { detectText } from './detect.ts';
 import { loadOpenCv } from './edges.ts';
+import { loadPlaceNames } from '../domain/placeNames.ts';
 import type { LineReading, OcrModels, Point, Quad, RasterImage, StageContext } from './types.ts';
 
 /** PP-OCRv4 rec input height. */
@@ -441,6 +442,8 @@ export async function createOcrModels(opts: SessionOptions & { detectWarmUpSide?
   // OpenCV (edges.ts, ≈ 2 s to compile its wasm) is loaded here with the models, so no request pays for it;
   // without it locate keeps the text-first quad.
   const [detection, recognizer] = await Promise.all([loadOnnxSession(assets.detection, opts), loadLineRecognizer({ ...opts, intraOpNumThreads: opts.recognitionLanes ?? opts.intraOpNumThreads }), loadOpenCv().catch(() => undefined)]);
+  // Validation's place-name index (150–450 ms to build) too, before any request rather than during the first.
+  loadPlaceNames();
   // Arena blocks are sized in bytes, so a 4:3 input covers both orientations of every photo up to 4:3.
   const long = Math.ceil((opts.detectWarmUpSide ?? 960) / 32) * 32;
   const short = Math.ceil((long * 3) / 4 / 64) * 64;
