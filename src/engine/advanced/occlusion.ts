@@ -7,9 +7,11 @@
  *   portrait, which is the only place a card shows skin;
  * - foreign colour: a connected blob whose chroma is far from the card's paper (stickers, coins, fingers
  *   of any complexion), again outside the portrait and emblem;
+ * - bright: a solid blob brighter than the paper (its luma modelled as a plane, like the chroma) whose
+ *   outline is a cliff with plain paper around it — a white or pale label, which has the paper's own
+ *   chroma; glare is as bright but fades out over centimetres and is dropped on that;
  * - missing text: a value field that every card prints (name, number, authority…) with no ink at all —
- *   what a white sticker or a blown-out glare leaves. (A white label beside the text, not over a field's
- *   first characters, is not seen: the card's own paper is too uneven for "brighter than paper" to hold.)
+ *   what a white sticker or a blown-out glare leaves.
  * Chroma rather than brightness, because lighting gradients change a photo's brightness, not its hue.
  * The score is the strongest cue, each mapped so that its threshold lands on 50.
  */
@@ -112,8 +114,11 @@ function solve3(m: Float64Array, r: Float64Array): number[] | null {
   });
 }
 
-/** Binary opening with a 5×5 square (separable: a run of 5 along x, then along y), in place. */
-function open5(mask: Uint8Array, w: number, h: number): void {
+/**
+ * Binary opening (or, with `close`, closing) with a 5×5 square (separable: a run of 5 along x, then along
+ * y), in place.
+ */
+function open5(mask: Uint8Array, w: number, h: number, close = false): void {
   // One 1-D pass of length 5 along x (step 1) or y (step w): erode needs all set, dilate any (outside = unset).
   const pass = (src: Uint8Array, erode: boolean, alongX: boolean): Uint8Array => {
     const out = new Uint8Array(src.length);
@@ -130,8 +135,8 @@ function open5(mask: Uint8Array, w: number, h: number): void {
     }
     return out;
   };
-  const eroded = pass(pass(mask, true, true), true, false);
-  mask.set(pass(pass(eroded, false, true), false, false));
+  const first = pass(pass(mask, !close, true), !close, false);
+  mask.set(pass(pass(first, close, true), close, false));
 }
 
 /**
@@ -322,6 +327,7 @@ export function analyseOcclusion(card: LocatedCard, frame?: { width: number; hei
   const n = w * h;
   const Cb = new Float32Array(n);
   const Cr = new Float32Array(n);
+  const Y = new Float32Array(n);
   const hcb = new Histogram(0, 256, 512);
   const hcr = new Histogram(0, 256, 512);
   for (let i = 0, p = 0; i < n; i++, p += 3) {
@@ -330,6 +336,7 @@ export function analyseOcclusion(card: LocatedCard, frame?: { width: number; hei
     const b = data[p + 2];
     Cb[i] = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
     Cr[i] = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b;
+    Y[i] = 0.299 * r + 0.587 * g + 0.114 * b;
     hcb.add(Cb[i]);
     hcr.add(Cr[i]);
   }
@@ -384,6 +391,8 @@ export function analyseOcclusion(card: LocatedCard, frame?: { width: number; hei
     { name: 'skin', score: blobScore(skinBlob.size), detail: `skin blob ${((skinBlob.size / n) * 100).toFixed(2)}% of card${where(skinBlob)}, edge step ${contrast.skin.toFixed(0)}` },
     { name: 'colour', score: blobScore(colourBlob.size), detail: `foreign-colour blob ${((colourBlob.size / n) * 100).toFixed(2)}% of card${where(colourBlob)}, edge step ${contrast.colour.toFixed(0)}` },
   ];
+  const bright = brightPatchCue(Y, w, h, excluded, visible, rim);
+  cues.push(bright.cue);
   // Missing text: a required field with no ink at all (covered by something of the paper's own colour,
   // a white sticker, or washed out by glare).
   const missing = missingTextCue(card, visible, w, h);
@@ -391,12 +400,173 @@ export function analyseOcclusion(card: LocatedCard, frame?: { width: number; hei
   // Only blobs a cover could make (≥ half the warning size): scattered coloured pixels — the blue label
   // strokes — must not hide regions from the edit detector.
   const union = new Uint8Array(n);
-  for (let i = 0; i < n; i++) union[i] = skin[i] | coloured[i];
+  for (let i = 0; i < n; i++) union[i] = skin[i] | coloured[i] | bright.mask[i];
   const { labels, sizes } = labelComponents(union, w, h);
   const mask = new Uint8Array(n);
   const minPx = (n * BLOB_AT_50) / 2;
   for (let i = 0; i < n; i++) if (labels[i] >= 0 && sizes[labels[i]] >= minPx) mask[i] = 1;
   return { cues, covered: { mask, width: w, height: h } };
+}
+
+/** Paper luma as an affine function of position (the capture's linear lighting falloff), robust to ink and covers. */
+function paperLuma(Y: Float32Array, w: number, h: number, use: Uint8Array): (x: number, y: number) => number {
+  const levels = new Histogram(0, 256, 256);
+  for (let i = 0; i < Y.length; i++) if (use[i]) levels.add(Y[i]);
+  // Most of a card's face is paper, the rest darker ink: the paper level sits above the median.
+  let fit = [levels.quantile(0.6), 0, 0];
+  for (let pass = 0; pass < 2; pass++) {
+    const m = new Float64Array(9);
+    const r = new Float64Array(3);
+    for (let y = 0; y < h; y++) {
+      const v = y / h - 0.5;
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        if (!use[i]) continue;
+        const u = x / w - 0.5;
+        if (Math.abs(Y[i] - (fit[0] + fit[1] * u + fit[2] * v)) > PAPER_LUMA_BAND) continue;
+        m[0] += 1;
+        m[1] += u;
+        m[2] += v;
+        m[4] += u * u;
+        m[5] += u * v;
+        m[8] += v * v;
+        r[0] += Y[i];
+        r[1] += u * Y[i];
+        r[2] += v * Y[i];
+      }
+    }
+    m[3] = m[1];
+    m[6] = m[2];
+    m[7] = m[5];
+    const next = solve3(m, r);
+    if (!next) break;
+    fit = next;
+  }
+  return (x, y) => fit[0] + fit[1] * (x / w - 0.5) + fit[2] * (y / h - 0.5);
+}
+
+/** Luma band (levels) around the paper fit whose cells count as paper (and below which a cell is ink). */
+const PAPER_LUMA_BAND = 12;
+/** Luma above the paper's (levels) that no printed card shows: a white label, or glare. */
+const BRIGHT_STEP = 12;
+/**
+ * A bright blob is a cover when its outline is a cliff: ≥ BRIGHT_JUMP levels between its inside (2–3 cells
+ * in) and just outside it (1–2 cells out), with the paper further out (4–6 cells) back within BRIGHT_FAR of
+ * the paper's level. Seeds 91/93: white stickers jump 16–22 with the far ring at −5…+5; glare on photos
+ * and screen re-shoots jumps ≤ 8, and the one glare that jumped 12 (clipped, cut by bold glyphs) still
+ * lit its surroundings 12 levels above the paper — a glare fades out, a label ends.
+ */
+const BRIGHT_JUMP = 12;
+const BRIGHT_FAR = 6;
+
+/**
+ * Mean of `value` per component in three bands around its outline (4-connected distance in cells): inside
+ * at depth 2–3, outside at distance 1–2 (near) and 4–6 (far). Outside cells belong to the component whose
+ * cell reached them first (breadth-first from all components at once).
+ */
+function edgeProfiles(labels: Int32Array, count: number, value: Float32Array, w: number, h: number): Array<{ inner: number; near: number; far: number }> {
+  const n = w * h;
+  const si = new Float64Array(count);
+  const ni = new Float64Array(count);
+  const sn = new Float64Array(count);
+  const nn = new Float64Array(count);
+  const sf = new Float64Array(count);
+  const nf = new Float64Array(count);
+  if (count === 0) return [];
+  // Breadth-first in rings: `queue[start..end)` is the ring at the current distance.
+  const queue = new Int32Array(n);
+  const seen = new Uint8Array(n);
+  const owner = new Int32Array(n).fill(-1);
+  const visit = (maxD: number, onRing: (j: number, d: number, from: number) => void, start: number, end: number) => {
+    for (let d = 1; d <= maxD && start < end; d++) {
+      const ringEnd = end;
+      for (let q = start; q < ringEnd; q++) {
+        const i = queue[q];
+        const x = i % w;
+        for (let k = 0; k < 4; k++) {
+          const j = k === 0 ? (x > 0 ? i - 1 : -1) : k === 1 ? (x < w - 1 ? i + 1 : -1) : k === 2 ? i - w : i + w;
+          if (j < 0 || j >= n || seen[j]) continue;
+          seen[j] = 1;
+          queue[end++] = j;
+          onRing(j, d, i);
+        }
+      }
+      start = ringEnd;
+    }
+  };
+  // Outside: from every labelled cell at once, each reached cell owned by the component that got there first.
+  let end = 0;
+  for (let i = 0; i < n; i++) if (labels[i] >= 0) ((seen[i] = 1), (owner[i] = labels[i]), (queue[end++] = i));
+  visit(6, (j, d, from) => {
+    const o = (owner[j] = owner[from]);
+    const v = value[j];
+    if (Number.isNaN(v)) return;
+    if (d <= 2) ((sn[o] += v), nn[o]++);
+    else if (d >= 4) ((sf[o] += v), nf[o]++);
+  }, 0, end);
+  // Inside: from the unlabelled cells that touch a component (and components' cells on the grid's border).
+  seen.fill(0);
+  end = 0;
+  for (let i = 0; i < n; i++) {
+    const x = i % w;
+    const y = (i - x) / w;
+    if (labels[i] < 0) {
+      seen[i] = 1;
+      const touches = (x > 0 && labels[i - 1] >= 0) || (x < w - 1 && labels[i + 1] >= 0) || (y > 0 && labels[i - w] >= 0) || (y < h - 1 && labels[i + w] >= 0);
+      if (touches) queue[end++] = i;
+    }
+  }
+  visit(3, (j, d) => {
+    const v = value[j];
+    if (d >= 2 && !Number.isNaN(v)) ((si[labels[j]] += v), ni[labels[j]]++);
+  }, 0, end);
+  return Array.from({ length: count }, (_, k) => ({ inner: ni[k] ? si[k] / ni[k] : 0, near: nn[k] ? sn[k] / nn[k] : 0, far: nf[k] ? sf[k] / nf[k] : 0 }));
+}
+
+/**
+ * Bright cover: a solid blob brighter than the paper with a sharp outline and plain paper around it — a
+ * white or pale label, which the colour cues miss because it has the paper's own (lack of) chroma. Luma
+ * is compared with an affine fit of the paper's (a photo's lighting falls off linearly), and glare is told
+ * apart by its outline (BRIGHT_JUMP, BRIGHT_FAR). Portrait and emblem are excluded: a real photo's
+ * background is white.
+ */
+function brightPatchCue(Y: Float32Array, w: number, h: number, excluded: Uint8Array, visible: Uint8Array, rim: number): { cue: Cue; mask: Uint8Array } {
+  const n = w * h;
+  const use = new Uint8Array(n);
+  for (let y = rim; y < h - rim; y++) for (let x = rim; x < w - rim; x++) if (!excluded[y * w + x] && visible[y * w + x]) use[y * w + x] = 1;
+  const paper = paperLuma(Y, w, h, use);
+  const mask = new Uint8Array(n);
+  // Brightness above the paper; ink (well below it) is left out of the outline profiles: a glare
+  // interrupted by bold glyphs would otherwise show the glyphs' sharp edges as its own.
+  const above = new Float32Array(n);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const d = Y[i] - paper(x, y);
+      above[i] = d < -PAPER_LUMA_BAND ? NaN : d;
+      if (use[i] && d > BRIGHT_STEP) mask[i] = 1;
+    }
+  }
+  if (!mask.includes(1)) return { cue: { name: 'bright', score: 0, detail: 'nothing brighter than the paper' }, mask };
+  // Closing first: a label's own printing (已核验, 16 px glyphs) would otherwise split it into slivers
+  // that the opening then removes.
+  open5(mask, w, h, true);
+  for (let i = 0; i < n; i++) mask[i] &= use[i];
+  open5(mask, w, h);
+  dropEdgeBands(mask, w, h, rim);
+  const { labels, sizes } = labelComponents(mask, w, h);
+  const profiles = edgeProfiles(labels, sizes.length, above, w, h);
+  const kept = profiles.map((p) => p.inner - p.near >= BRIGHT_JUMP && p.far <= BRIGHT_FAR);
+  let best = -1;
+  for (let k = 0; k < sizes.length; k++) if (kept[k] && (best < 0 || sizes[k] > sizes[best])) best = k;
+  for (let i = 0; i < n; i++) mask[i] = labels[i] >= 0 && kept[labels[i]] ? 1 : 0;
+  if (best < 0) return { cue: { name: 'bright', score: 0, detail: `no sharp-edged bright blob (${sizes.length} with a soft outline)` }, mask };
+  const blob = largestBlob(mask, w, h);
+  const p = profiles[best];
+  const score = Math.round(clamp((blob.size / n / BLOB_AT_50) * 50, 0, 100));
+  const where = ` at x ${blob.x0 * FACTOR}–${(blob.x1 + 1) * FACTOR}, y ${blob.y0 * FACTOR}–${(blob.y1 + 1) * FACTOR}`;
+  const detail = `bright blob ${((blob.size / n) * 100).toFixed(2)}% of card${where}, outline jump ${(p.inner - p.near).toFixed(0)}, surroundings ${p.far.toFixed(0)} above paper`;
+  return { cue: { name: 'bright', score, detail }, mask };
 }
 
 function missingTextCue(card: LocatedCard, visible: Uint8Array, vw: number, vh: number): Cue | null {
