@@ -69,8 +69,75 @@ function angleDiff(a: number, b: number): number {
   return Math.min(d, 180 - d);
 }
 
-/** Groups of parallel boxes, largest group (by total elongated length) first. */
+/**
+ * A box at least this many times as long as it is thick is a run of text whose long axis is its reading
+ * direction. Shorter boxes (one or two letter-spaced characters: the labels 姓 名, the title 临 时 居 民 …)
+ * are the detector's rectangle around a near-square blob, whose angle can be anything: on a turned card
+ * they measured 20–60° off the card's rows.
+ */
+const DIRECTION_RATIO = 2.5;
+/** A short box belongs with a text run whose centre line passes within this many of the run's heights. */
+const NEIGHBOUR_HEIGHTS = 4;
+
+/** Distance from `p` to the centre line (segment) of a box along its long axis. */
+function distanceToAxis(p: Point, b: OrientedBox): number {
+  const c = centreOf(b.box.quad);
+  const t = (b.angle * Math.PI) / 180;
+  const u = { x: Math.cos(t), y: Math.sin(t) };
+  const dx = p.x - c.x;
+  const dy = p.y - c.y;
+  const along = Math.max(0, Math.abs(dx * u.x + dy * u.y) - b.length / 2);
+  const across = Math.abs(-dx * u.y + dy * u.x);
+  return Math.hypot(along, across);
+}
+
+function centreOf(q: Quad): Point {
+  return { x: (q[0].x + q[1].x + q[2].x + q[3].x) / 4, y: (q[0].y + q[1].y + q[2].y + q[3].y) / 4 };
+}
+
+/**
+ * Groups of parallel boxes, largest group (by total elongated length) first. Directions come from the text
+ * runs (DIRECTION_RATIO); a short box joins the group of the nearest run around it, so the letter-spaced
+ * labels and title of a turned card are read along the card's rows and not along those of a document beside
+ * it (held-out temporary card: its title and labels read at the clutter's angle came out as noise, and the
+ * card was taken for a back). Only where no run is near does a short box go by its own angle.
+ */
 function groupByDirection(boxes: OrientedBox[]): Array<{ angle: number; members: OrientedBox[] }> {
+  const runs = boxes.filter((b) => b.length >= DIRECTION_RATIO * b.thickness);
+  if (runs.length === 0) return groupByOwnAngle(boxes);
+  const groups = groupByOwnAngle(runs);
+  const groupOf = new Map<OrientedBox, number>();
+  groups.forEach((g, i) => g.members.forEach((m) => groupOf.set(m, i)));
+  const orphans: OrientedBox[] = [];
+  for (const b of boxes) {
+    if (b.length >= DIRECTION_RATIO * b.thickness) continue;
+    const c = centreOf(b.box.quad);
+    let best = -1;
+    let bestD = Infinity;
+    for (const r of runs) {
+      const g = groupOf.get(r);
+      if (g === undefined) continue;
+      const d = distanceToAxis(c, r);
+      if (d <= NEIGHBOUR_HEIGHTS * r.thickness && d < bestD) {
+        bestD = d;
+        best = g;
+      }
+    }
+    if (best >= 0) groups[best].members.push(b);
+    else orphans.push(b);
+  }
+  // Short boxes with no run near them (a card whose lines all came out short, clutter) keep their own angles.
+  for (const og of orphans.length > 0 ? groupByOwnAngle(orphans) : []) {
+    const elongated = og.members.some((b) => b.length >= 1.6 * b.thickness);
+    const same = elongated ? groups.findIndex((g) => angleDiff(og.angle, g.angle) <= ANGLE_TOLERANCE_DEG) : 0;
+    if (same >= 0) groups[same].members.push(...og.members);
+    else groups.push(og);
+  }
+  return groups;
+}
+
+/** Groups of parallel boxes by each box's own angle, largest group (by total elongated length) first. */
+function groupByOwnAngle(boxes: OrientedBox[]): Array<{ angle: number; members: OrientedBox[] }> {
   const groups: Array<{ angle: number; members: OrientedBox[] }> = [];
   let rest = boxes.slice();
   while (rest.length > 0 && groups.length < 3) {
@@ -173,22 +240,30 @@ export function findAnchors(line: TextLine, lineIndex: number): Anchor[] {
   if (titles.some((x) => text.includes(x)) && !/^[\p{P}A-Za-z0-9]{0,2}$/u.test(rest)) {
     for (const x of titles) if (text.includes(x)) for (let i = 0; i < n; i++) taken[i] = true;
   }
-  // Longest labels first so 临时居民身份证 wins over 居民身份证 and 公民身份号码 over nothing shorter.
+  // Longest labels first so 临时居民身份证 wins over 居民身份证 and 公民身份号码 over nothing shorter; and
+  // every exact reading before any approximate one, so a back's 居民身份证 is not taken for a 临时居民身份证
+  // read with two characters lost (it was, on every back, and the back lost its largest label as evidence).
   const labels = ALL_LABELS.slice().sort((a, b) => b.length - a.length);
+  const matched = new Set<string>();
   for (const label of labels) {
     const idx = text.indexOf(label);
-    if (idx >= 0) {
-      const s = [...text.slice(0, idx)].length;
-      add(label, s, s + [...label].length, 1);
-      continue;
-    }
+    if (idx < 0) continue;
+    const s = [...text.slice(0, idx)].length;
+    add(label, s, s + [...label].length, 1);
+    matched.add(label);
+  }
+  for (const label of labels) {
+    if (matched.has(label)) continue;
     const re = LABEL_PATTERNS[label];
     const m = re ? re.exec(text) : null;
     if (m && (m.index === 0 || label === '民族')) {
       const s = [...text.slice(0, m.index)].length;
       add(label, s, s + [...m[0]].length, 0.8);
-      continue;
+      matched.add(label);
     }
+  }
+  for (const label of labels) {
+    if (matched.has(label)) continue;
     // Long labels read with a character or two wrong (中华人民共和国 → 中华人民共和同).
     const L = [...label].length;
     if (L >= 4 && n <= L + 2 && lcs(text, label) >= Math.ceil(L * 0.65)) add(label, 0, n, 0.7);
@@ -434,7 +509,10 @@ function fitModel(layout: FaceLayout, ev: Evidence[]): Homography | null {
   let model = fitSimilarity(cs);
   if (!plausible(model)) model = null;
   let err = model ? rms(model, cs) : Infinity;
-  if (keys.size >= 3) {
+  // An affine scales across the rows on its own, which evidence confined to the label column cannot settle:
+  // there only the labels' inner ends say how wide the card is, guessed from character widths that the
+  // letter-spacing makes poor (a small turned temporary card came out a quarter too wide).
+  if (keys.size >= 3 && spanX > 0.25 * CANONICAL_WIDTH) {
     const a = fitAffine(cs);
     if (plausible(a)) {
       const ea = rms(a, cs);
@@ -492,6 +570,9 @@ function inliers(layout: FaceLayout, h: Homography, ev: Evidence[], tol: number)
   return [...best.values()].map((v) => v.e);
 }
 
+/** Items the temporary card shares with a back, not with a front. */
+const TEMPORARY_BACK_KEYS = ['签发机关', '有效期限'];
+
 /** Cards of one kind: repeatedly the hypothesis explaining most evidence, its evidence removed. */
 function searchCards(kind: CardKind, ev: Evidence[]): CardHypothesis[] {
   const layout = LAYOUTS[kind];
@@ -521,7 +602,10 @@ function searchCards(kind: CardKind, ev: Evidence[]): CardHypothesis[] {
     const number = inl.find((e) => e.key === '#IdNum');
     const enough = keys.size >= 2 || labels.some((k) => [...k].length >= 4) || !!number?.checksum;
     if (!enough) break;
-    if (kind === 'TEMPORARY' && !keys.has('临时居民身份证')) break;
+    // A temporary card shares the front's labels: it is told by its title, or (the red, letter-spaced title
+    // is often not found at all in a small photo) by a back's label in the place only this face prints it,
+    // below the number, fitted together with a front item.
+    if (kind === 'TEMPORARY' && !keys.has('临时居民身份证') && !(TEMPORARY_BACK_KEYS.some((k) => keys.has(k)) && [...keys].some((k) => !TEMPORARY_BACK_KEYS.includes(k)))) break;
     const w = inl.reduce((a, e) => a + e.weight, 0);
     const total = Object.keys(layout.labels).length + (layout.values.IdNum ? 1 : 0);
     found.push({ kind, h, evidence: inl, score: Math.min(1, w / Math.min(3, total)) * (kind === 'TEMPORARY' ? 1.05 : 1) });
@@ -591,6 +675,15 @@ function orderByProminence<T extends { quad: Quad; score: number }>(cards: T[]):
 // ---------------------------------------------------------------------------------------------------------
 // Stage
 
+/** A located card with how much printed evidence placed it. */
+export interface FoundCard extends LocatedCard {
+  /**
+   * Separate detected lines holding a printed label of its face where the layout puts it (at the right
+   * angle and glyph height). Three or more is a card's printed frame, whatever its values show.
+   */
+  labelLines: number;
+}
+
 export interface LocateOptions {
   /** Long side of the whole-image detection input. */
   detectSide?: number;
@@ -628,7 +721,7 @@ const toContinuous = (q: Quad): Quad => q.map((p) => ({ x: p.x + 0.5, y: p.y + 0
  * @example
  *   const cards = await locateCards(decoded, models, ctx);
  */
-export async function locateCards(decoded: DecodedImage, models: OcrModels, ctx: StageContext, opts: LocateOptions = {}): Promise<LocatedCard[]> {
+export async function locateCards(decoded: DecodedImage, models: OcrModels, ctx: StageContext, opts: LocateOptions = {}): Promise<FoundCard[]> {
   const started = performance.now();
   const image = decoded.image;
   const detectStarted = ctx.timings.detect ?? 0;
@@ -722,6 +815,7 @@ export async function locateCards(decoded: DecodedImage, models: OcrModels, ctx:
         score: Math.min(1, c.score),
         method: c.method,
         lines: cardLines,
+        labelLines: new Set(c.evidence.filter((e) => !e.key.startsWith('#')).map((e) => e.lineIndex)).size,
       };
     });
   } finally {

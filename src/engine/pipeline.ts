@@ -7,7 +7,9 @@
  * and a back together included) → FailedOperation.MultiCardError (issue 5; the flag off: the requested side,
  * else the most prominent card, is read);
  * a card found but no field readable → FailedOperation.ImageBlur when the card is blurred, else
- * FailedOperation.OcrFailed. Any unexpected failure on a bad image still answers one of these, never a 500.
+ * FailedOperation.OcrFailed where the card's printed frame is plain (FRAME_LABEL_LINES; with BorderCheckWarn
+ * on and the border check explaining it, the answer with its warning instead), else
+ * FailedOperation.ImageNoIdCard. Any unexpected failure on a bad image still answers one of these, never a 500.
  */
 import { CANONICAL_HEIGHT, CANONICAL_WIDTH, LAYOUTS, toCanonicalPixels } from '../domain/cardLayout.ts';
 import { isValidIdChecksum } from '../domain/idNumber.ts';
@@ -18,7 +20,7 @@ import { downscaleRaster, lumaPlane } from './advanced/raster.ts';
 import { decodeImage } from './decode.ts';
 import { extractFields, sliceLine } from './extract.ts';
 import { invertHomography, mapQuad } from './geometry.ts';
-import { LOCATE_DETECT_SIDE, LOCATE_FIRST_SIDE, locateCards } from './locate.ts';
+import { LOCATE_DETECT_SIDE, LOCATE_FIRST_SIDE, locateCards, type FoundCard } from './locate.ts';
 import { DEFAULT_CONFIG, ID_FIELDS, type CardKind, type DecodedImage, type DetectorReport, type IdCardConfig, type IdField, type IdInfo, type LocatedCard, type OcrModels, type Quad, type RasterImage, type RecognitionResult, type RecognizeRequest, type StageContext, type TextLine } from './types.ts';
 import { validateFields } from './validate.ts';
 
@@ -35,6 +37,20 @@ const REUSE_SCALE = 0.55;
  * well as at 960 px: synthetic set of 84 and real samples, no field lost against detecting at 960.
  */
 const FIRST_REUSE_SCALE = 0.48;
+/**
+ * A card whose values do not read like a card's (all covered by a hand or a sticker) is still a card when
+ * this many separate lines of its printed labels sit where its layout puts them, at the right angle and
+ * glyph height (locate.ts FoundCard.labelLines): a back's two titles and two labels, a front's label column.
+ * A form printing the labels has them in running text or on one line (中华人民共和国居民身份证, 申请表 姓名
+ * 性别…), not as three lines in a card's geometry, and stays ImageNoIdCard.
+ * Such a card answers OcrFailed, its fields being unreadable (a 'card' without the frame and without a
+ * value, ImageNoIdCard: a label-like word or two on other paper). With BorderCheckWarn on, when the border
+ * check explains why (9105 covered, 9101 cut), it answers the fields it read, none perhaps, with that
+ * warning instead: a KYC flow asks for the check to learn exactly this, and an error would hide it.
+ */
+const FRAME_LABEL_LINES = 3;
+/** The border check's codes that explain unreadable values. */
+const EXPLAINS_UNREADABLE = new Set<number>([9101, 9105]);
 /** Below this quality score (advanced/quality.ts, 0–100) an unreadable card is called blurred. */
 const BLUR_QUALITY = 35;
 /** No card and the whole scene this blurred (Crété-Roffet sharpness, 0..1) with this much contrast → ImageBlur. */
@@ -57,7 +73,7 @@ function showsCardValues(card: LocatedCard): boolean {
   return !card.lines || card.lines.length === 0 || card.lines.some((l) => CARD_VALUE_SHAPE.test(l.text));
 }
 
-function chooseCard(located: LocatedCard[], side: 'FRONT' | 'BACK' | undefined, config: IdCardConfig): LocatedCard {
+function chooseCard<T extends LocatedCard>(located: T[], side: 'FRONT' | 'BACK' | undefined, config: IdCardConfig): T {
   if (located.length === 0) throw new ServiceError('FailedOperation.ImageNoIdCard');
   const withValues = located.filter(showsCardValues);
   const cards = withValues.length > 0 ? withValues : located;
@@ -89,16 +105,26 @@ function linesLevel(lines: TextLine[]): boolean {
   });
 }
 
-/** Do the lines read while locating cover the value rows of this face? */
+/**
+ * Do the lines read while locating cover the value rows of this face? A line must reach into each value:
+ * past its start for the name, the number and the back's items; over half the row for the printed birth
+ * date (it runs two thirds across) and for the address's first row, which every address fills (a
+ * detection that missed that line, or cut it after a character or two, loses the province and the
+ * prefecture without a trace: held-out phone photo, 住址甘肃省临夏回族自治州 found at 640 px, absent at 960 px;
+ * a cut card, 出生1957 and 住 址 alone). Otherwise the card is detected again on the rectified image.
+ */
 function coversValues(kind: CardKind, lines: TextLine[]): boolean {
   const values = LAYOUTS[kind].values;
-  const needed = (['Name', 'IdNum', 'Authority', 'ValidDate'] as IdField[]).filter((f) => values[f]);
+  const needed = (['Name', 'IdNum', 'Authority', 'ValidDate', 'Birth', 'Address'] as IdField[]).filter((f) => values[f]);
   return needed.every((f) => {
     const r = toCanonicalPixels(values[f]!.box);
+    // The address's first row: its box divided into the face's address rows.
+    const y1 = f === 'Address' ? r.y0 + (r.y1 - r.y0) / (LAYOUTS[kind].addressLines ?? 3) : r.y1;
+    const reach = f === 'Address' || f === 'Birth' ? 0.5 * (r.x1 - r.x0) : 10;
     return lines.some((l) => {
       const cy = (l.box[0].y + l.box[2].y) / 2;
       const x1 = Math.max(l.box[1].x, l.box[2].x);
-      return cy > r.y0 && cy < r.y1 && x1 > r.x0 + 10;
+      return cy > r.y0 && cy < y1 && x1 > r.x0 + reach;
     });
   });
 }
@@ -233,9 +259,10 @@ function sceneBlurred(image: RasterImage): boolean {
 
 /**
  * Labels alone can be found in other documents (a contract mentioning 姓名 and 有效期限, a form printing
- * 中华人民共和国…). A located card counts as an ID card only when at least one of its values has the shape
+ * 中华人民共和国…). A located card counts as an ID card when at least one of its values has the shape
  * the card prints: on a front a number, a birth date or a sex; on a back a validity period or a police
- * authority (Resident Identity Card Law art. 8: cards are issued by public security organs).
+ * authority (Resident Identity Card Law art. 8: cards are issued by public security organs); or, its values
+ * covered, when its printed frame is plain (FRAME_LABEL_LINES).
  */
 function readsLikeIdCard(kind: CardKind, info: IdInfo): boolean {
   if (kind === 'BACK') return info.ValidDate !== undefined || /公安|派出所/.test(info.Authority ?? '');
@@ -247,12 +274,23 @@ function anyAdvancedFlag(config: IdCardConfig): boolean {
 }
 
 interface CardReading {
-  target: LocatedCard;
+  target: FoundCard;
   lines: TextLine[];
   extracted: Awaited<ReturnType<typeof extractFields>>;
   idInfo: Awaited<ReturnType<typeof validateFields>>['idInfo'];
   issues: Awaited<ReturnType<typeof validateFields>>['issues'];
   secondPass: boolean;
+  /**
+   * Set when no field reads like a card's value on a card whose frame is plain: the error to answer unless
+   * the border check explains it (FRAME_LABEL_LINES).
+   */
+  unreadable?: ServiceError;
+}
+
+/** Is reading `a` better than `b`: one with values read like a card's first, then fewer empty fields. */
+function betterReading(a: CardReading, b: CardReading): boolean {
+  if (!a.unreadable !== !b.unreadable) return !a.unreadable;
+  return missingFields(a) < missingFields(b);
 }
 
 /** Value fields of the card's face that came back empty. */
@@ -263,9 +301,11 @@ function missingFields(read: CardReading): number {
 /**
  * Chooses the card, reads its value lines (reusing those read while locating when `side`'s detection saw
  * them large enough), extracts and validates the fields.
- * @throws ServiceError CardSideError / MultiCardError from the choice; ImageBlur / OcrFailed when no field is read.
+ * @throws ServiceError CardSideError / MultiCardError from the choice; ImageBlur when no field is read on a
+ *   blurred card; ImageNoIdCard when none reads like a card's value and the card's frame is not plain (an
+ *   unreadable card with its frame comes back with `unreadable` set instead).
  */
-async function readCard(decoded: DecodedImage, cards: LocatedCard[], side: number, req: RecognizeRequest, config: IdCardConfig, models: OcrModels, ctx: StageContext): Promise<CardReading> {
+async function readCard(decoded: DecodedImage, cards: FoundCard[], side: number, req: RecognizeRequest, config: IdCardConfig, models: OcrModels, ctx: StageContext): Promise<CardReading> {
   const target = chooseCard(cards, req.cardSide, config);
   // Lines already read while locating are reused when they were read at a useful size and cover the
   // value rows; otherwise detect and read again on the rectified card.
@@ -288,11 +328,18 @@ async function readCard(decoded: DecodedImage, cards: LocatedCard[], side: numbe
   const extracted = await extractFields(target.kind, lines, ctx);
   const { idInfo, issues } = await validateFields(target.kind, extracted.idInfo, extracted.fieldLines, ctx);
 
+  const framed = target.labelLines >= FRAME_LABEL_LINES;
   if (ID_FIELDS.every((f) => idInfo[f] === undefined)) {
     const quality = qualityReport(target);
-    throw new ServiceError(quality.quality < BLUR_QUALITY ? 'FailedOperation.ImageBlur' : 'FailedOperation.OcrFailed');
+    if (quality.quality < BLUR_QUALITY) throw new ServiceError('FailedOperation.ImageBlur');
+    // Nothing read and no card's frame either: a label-like word or two on some document is no card.
+    if (!framed) throw new ServiceError('FailedOperation.ImageNoIdCard');
+    return { target, lines, extracted, idInfo, issues, secondPass, unreadable: new ServiceError('FailedOperation.OcrFailed') };
   }
-  if (!readsLikeIdCard(target.kind, idInfo)) throw new ServiceError('FailedOperation.ImageNoIdCard');
+  if (!readsLikeIdCard(target.kind, idInfo)) {
+    if (!framed) throw new ServiceError('FailedOperation.ImageNoIdCard');
+    return { target, lines, extracted, idInfo, issues, secondPass, unreadable: new ServiceError('FailedOperation.OcrFailed') };
+  }
   return { target, lines, extracted, idInfo, issues, secondPass };
 }
 
@@ -341,7 +388,7 @@ export async function runPipeline(req: RecognizeRequest, models: OcrModels): Pro
       if (again.length > 0) {
         try {
           const second = await readCard(decoded, again, LOCATE_DETECT_SIDE, req, config, models, ctx);
-          if (!read || missingFields(second) < missingFields(read)) {
+          if (!read || betterReading(second, read)) {
             read = second;
             cards = again;
           }
@@ -351,15 +398,17 @@ export async function runPipeline(req: RecognizeRequest, models: OcrModels): Pro
       }
     }
     if (!read) throw firstError;
-    const { target, lines, extracted, idInfo, issues, secondPass } = read;
+    const { target, lines, extracted, idInfo, issues, secondPass, unreadable } = read;
+    if (unreadable && !config.BorderCheckWarn) throw unreadable;
 
-    let advancedInfo = {};
+    let advancedInfo: RecognitionResult['advancedInfo'] = {};
     let reports: DetectorReport[] = [];
     if (anyAdvancedFlag(config)) {
       const adv = await computeAdvanced({ decoded, cards, target, idInfo, lines }, config, ctx);
       advancedInfo = adv.advancedInfo;
       reports = adv.reports;
     }
+    if (unreadable && !(advancedInfo.WarnInfos ?? []).some((c) => EXPLAINS_UNREADABLE.has(c))) throw unreadable;
 
     ctx.timings.total = performance.now() - started;
     const result: RecognitionResult = { side: target.kind, idInfo, advancedInfo, timings: ctx.timings };
