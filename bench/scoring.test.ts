@@ -234,7 +234,12 @@ describe('answeringCard (which card a multi-card image is scored on)', () => {
     expect(answeringCard(cards, 'FRONT')?.name).toBe('front');
     expect(answeringCard(cards)?.name).toBe('back');
   });
-  it('among cards of about one size takes the top-most', () => {
+  it('among cards of about one size in one row takes the left-most, else the top-most', () => {
+    const row = [
+      { kind: 'FRONT', quad: quad(600, 20, 300, 190), name: 'right, a little higher' },
+      { kind: 'FRONT', quad: quad(0, 30, 300, 190), name: 'left' },
+    ];
+    expect(answeringCard(row, 'FRONT')?.name).toBe('left');
     const cards = [
       { kind: 'FRONT', quad: quad(0, 500, 600, 380), name: 'lower' },
       { kind: 'FRONT', quad: quad(0, 0, 590, 375), name: 'upper' },

@@ -78,10 +78,17 @@ export function answeringCard<C extends { kind: string; quad: ReadonlyArray<{ x:
   const pool = serving.length > 0 ? serving : cards;
   const area = (q: C['quad']) => Math.abs(q.reduce((s, p, i) => s + p.x * q[(i + 1) % q.length].y - q[(i + 1) % q.length].x * p.y, 0)) / 2;
   const largest = Math.max(...pool.map((c) => area(c.quad)));
-  // Cards of about the same size: the first in reading order (top-most, then left-most), as locate orders them.
-  const top = (c: C) => Math.min(...c.quad.map((p) => p.y));
-  const left = (c: C) => Math.min(...c.quad.map((p) => p.x));
-  return pool.filter((c) => area(c.quad) >= 0.9 * largest).sort((a, b) => top(a) - top(b) || left(a) - left(b))[0];
+  // Cards of about the same size: the first in reading order (rows top to bottom — cards overlapping by half
+  // their height share a row — then left to right).
+  const span = (c: C) => ({ y0: Math.min(...c.quad.map((p) => p.y)), y1: Math.max(...c.quad.map((p) => p.y)), x: c.quad.reduce((a, p) => a + p.x, 0) / c.quad.length });
+  return pool
+    .filter((c) => area(c.quad) >= 0.9 * largest)
+    .sort((a, b) => {
+      const sa = span(a);
+      const sb = span(b);
+      const sameRow = Math.min(sa.y1, sb.y1) - Math.max(sa.y0, sb.y0) > 0.5 * Math.min(sa.y1 - sa.y0, sb.y1 - sb.y0);
+      return sameRow ? sa.x - sb.x : sa.y0 - sb.y0;
+    })[0];
 }
 
 /**

@@ -654,22 +654,32 @@ async function refineByOutline<T extends CardHypothesis & { quad: Quad }>(image:
 }
 
 /**
- * Most prominent first: a card clearly larger than the others (twice the area) leads; cards of comparable
- * size follow in reading order (rows top to bottom, left to right), as on a scanned page of copies.
+ * Most prominent first: the largest card (area × fit score: a card found on little evidence counts for
+ * less); cards within PROMINENCE_TIE of the first are taken in reading order (top row first, left to right
+ * in a row), so two cards of one size read the way a person looks at them. Issue 5: with MultiCardDetect off
+ * the request reads the most prominent card.
  */
 function orderByProminence<T extends { quad: Quad; score: number }>(cards: T[]): void {
-  const area = (q: Quad) => Math.abs((q[0].x - q[2].x) * (q[1].y - q[3].y) - (q[1].x - q[3].x) * (q[0].y - q[2].y)) / 2;
+  const weight = (c: T) => quadArea(c.quad) * c.score;
+  const largest = Math.max(...cards.map(weight));
   const span = (q: Quad) => ({ y0: Math.min(...q.map((p) => p.y)), y1: Math.max(...q.map((p) => p.y)), x: q.reduce((a, p) => a + p.x, 0) / 4, y: q.reduce((a, p) => a + p.y, 0) / 4 });
-  const largest = Math.max(...cards.map((c) => area(c.quad)));
   cards.sort((a, b) => {
-    const big = (c: T) => area(c.quad) * c.score >= 0.5 * largest;
-    if (big(a) !== big(b)) return big(a) ? -1 : 1;
+    const tie = (c: T) => weight(c) >= PROMINENCE_TIE * largest;
+    if (tie(a) !== tie(b)) return tie(a) ? -1 : 1;
+    if (!tie(a)) return weight(b) - weight(a);
     const sa = span(a.quad);
     const sb = span(b.quad);
     const overlap = Math.min(sa.y1, sb.y1) - Math.max(sa.y0, sb.y0);
     const sameRow = overlap > 0.5 * Math.min(sa.y1 - sa.y0, sb.y1 - sb.y0);
     return sameRow ? sa.x - sb.x : sa.y - sb.y;
   });
+}
+
+/** Cards at least this share of the largest one's size are "about as large": reading order decides. */
+const PROMINENCE_TIE = 0.9;
+
+function quadArea(q: Quad): number {
+  return Math.abs((q[0].x - q[2].x) * (q[1].y - q[3].y) - (q[1].x - q[3].x) * (q[0].y - q[2].y)) / 2;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -684,9 +694,145 @@ export interface FoundCard extends LocatedCard {
   labelLines: number;
 }
 
+/** What the caller needs once a card is found: only the lines inside it ('card'), or every line ('all'). */
+export type Sufficiency = 'card' | 'all';
+
 export interface LocateOptions {
   /** Long side of the whole-image detection input. */
   detectSide?: number;
+  /**
+   * Asked of each card found while lines are left unread. 'card': that card is what the caller wants, so
+   * the lines inside it are read and clutter outside it is not (unless it could hold a more prominent card).
+   * 'all' (also the default, without this option): every line is read, as MultiCardDetect needs.
+   */
+  sufficient?: (card: { kind: CardKind; quad: Quad }) => Sufficiency;
+}
+
+/** A box not read yet, and the direction to read it in. */
+interface Unread {
+  box: OrientedBox;
+  dir: number;
+}
+
+/** Unread boxes are read this many at a time while no card settles the question. */
+const READ_CHUNK = 8;
+/**
+ * Text at least this share of a found card's typical line height could belong to a card at least as large
+ * (a more prominent one, or one the size of the found card): it is read even when the found card suffices.
+ */
+const PROMINENT_TEXT = 0.8;
+
+/** A card is settled when its evidence leaves no doubt: three items, or a checked number and one more. */
+function decisive(c: FittedCard): boolean {
+  const keys = new Set(c.evidence.map((e) => e.key));
+  return keys.size >= 3 || (keys.size >= 2 && c.evidence.some((e) => e.key === '#IdNum' && e.checksum));
+}
+
+/** The quad grown about its centre by `f` of its size (a fit a few percent off must not leave a line out). */
+function growQuad(q: Quad, f: number): Quad {
+  const c = { x: (q[0].x + q[1].x + q[2].x + q[3].x) / 4, y: (q[0].y + q[1].y + q[2].y + q[3].y) / 4 };
+  return q.map((p) => ({ x: c.x + (p.x - c.x) * (1 + f), y: c.y + (p.y - c.y) * (1 + f) })) as Quad;
+}
+
+/** Parallel boxes: read along `forward` or the opposite way, as the probe decides. */
+interface DirectionGroup {
+  members: OrientedBox[];
+  forward: number;
+}
+
+/**
+ * Reads a group's longest lines along its upright guess, and turned by 180° where that reads no Chinese
+ * with confidence: Chinese read upside down comes out with low confidence (digits like 0 1 8 do not, so
+ * they alone do not decide).
+ */
+async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrModels, ctx: StageContext): Promise<{ lines: TextLine[]; dir: number; rest: OrientedBox[] }> {
+  const byLength = g.members.slice().sort((a, b) => b.length - a.length);
+  const probe = byLength.slice(0, PROBE_LINES);
+  let dir = g.forward;
+  let lines = await readOriented(image, probe, dir, models, ctx);
+  if (!confidentlyUpright(lines)) {
+    const reversed = await readOriented(image, probe, g.forward + 180, models, ctx);
+    if (readingScore(reversed) > readingScore(lines)) {
+      dir = g.forward + 180;
+      lines = reversed;
+    }
+  }
+  return { lines, dir, rest: byLength.slice(PROBE_LINES) };
+}
+
+const bySize = (a: Unread, b: Unread) => b.box.length * b.box.thickness - a.box.length * a.box.thickness;
+
+/**
+ * Reads the groups' boxes and fits cards on them. Without `sufficient` every box is read. With it, groups
+ * are probed largest first and their boxes read largest first, a few at a time, until a decisive card the
+ * caller wants is found; then the boxes inside it are read (in its reading direction where their group was
+ * not probed), and of the rest only those whose text is tall enough to belong to a card at least as
+ * prominent (read, and the fit redone). A cluttered photo (papers beside the card) then costs the card's
+ * lines, not the clutter's: measured on a 12 MP photo beside two printed pages, 60 lines → 20.
+ * @returns the cards fitted on every line read; `lines` receives the lines
+ */
+async function readLines(image: RasterImage, lines: TextLine[], groups: DirectionGroup[], models: OcrModels, ctx: StageContext, sufficient?: LocateOptions['sufficient']): Promise<FittedCard[]> {
+  if (!sufficient) {
+    for (const g of groups) {
+      const p = await probeGroup(image, g, models, ctx);
+      lines.push(...p.lines, ...(p.rest.length > 0 ? await readOriented(image, p.rest, p.dir, models, ctx) : []));
+    }
+    return fitCards(lines);
+  }
+  const read = async (items: Unread[]) => {
+    for (const dir of new Set(items.map((u) => u.dir))) {
+      lines.push(...(await readOriented(image, items.filter((u) => u.dir === dir).map((u) => u.box), dir, models, ctx)));
+    }
+  };
+  const unprobed = groups.slice();
+  let pending: Unread[] = [];
+  const probeNext = async (index = 0) => {
+    const [g] = unprobed.splice(index, 1);
+    const p = await probeGroup(image, g, models, ctx);
+    lines.push(...p.lines);
+    pending = [...pending, ...p.rest.map((box) => ({ box, dir: p.dir }))].sort(bySize);
+  };
+  await probeNext();
+  let cards = fitCards(lines);
+  while (true) {
+    const wanted = cards.find((c) => decisive(c) && sufficient(c) === 'card');
+    if (wanted) {
+      const area = growQuad(wanted.quad, 0.06);
+      const within = (b: OrientedBox) => pointInQuad(centreOfQuad(b.box.quad), area);
+      // The card's rows run along its top edge.
+      const cardDir = (Math.atan2(wanted.quad[1].y - wanted.quad[0].y, wanted.quad[1].x - wanted.quad[0].x) * 180) / Math.PI;
+      const inside: Unread[] = pending.filter((u) => within(u.box));
+      for (const g of unprobed) {
+        inside.push(...g.members.filter(within).map((box) => ({ box, dir: cardDir })));
+        g.members = g.members.filter((b) => !within(b));
+      }
+      // Typical text height of the card: the median thickness of the lines read inside it.
+      const heights = lines
+        .filter((l) => pointInQuad(centreOfQuad(l.box), area))
+        .map((l) => Math.min(edgeLength(l.box[0], l.box[3]), edgeLength(l.box[1], l.box[2])))
+        .sort((a, b) => a - b);
+      const tallEnough = (b: OrientedBox) => b.thickness >= PROMINENT_TEXT * (heights[heights.length >> 1] ?? 0);
+      const tall = pending.filter((u) => !within(u.box) && tallEnough(u.box)).slice(0, READ_CHUNK);
+      pending = pending.filter((u) => !inside.includes(u) && !tall.includes(u));
+      if (inside.length > 0 || tall.length > 0) await read([...inside, ...tall]);
+      else {
+        const tallGroup = unprobed.findIndex((g) => g.members.some(tallEnough));
+        if (tallGroup < 0) return cards;
+        await probeNext(tallGroup);
+      }
+    } else if (pending.length > 0) await read(pending.splice(0, READ_CHUNK));
+    else if (unprobed.length > 0) await probeNext();
+    else return cards;
+    cards = fitCards(lines);
+  }
+}
+
+function centreOfQuad(q: Quad): Point {
+  return { x: (q[0].x + q[1].x + q[2].x + q[3].x) / 4, y: (q[0].y + q[1].y + q[2].y + q[3].y) / 4 };
+}
+
+function edgeLength(a: Point, b: Point): number {
+  return Math.hypot(a.x - b.x, a.y - b.y);
 }
 
 /** Reads the given boxes along `dir` (degrees), returning lines in image coordinates. */
@@ -712,6 +858,45 @@ function readingScore(lines: TextLine[]): number {
   return anchors * 2 + conf;
 }
 
+/** A card found from the lines read so far, with the map and evidence that found it. */
+type FittedCard = CardHypothesis & { quad: Quad };
+
+/** The cards the lines give evidence of, one per place, most prominent first. */
+function fitCards(lines: TextLine[]): FittedCard[] {
+  // Evidence for the fits: printed labels (also where their wide letter-spacing split them into boxes of
+  // one character each), and the 18-digit number line.
+  const evidence: Evidence[] = [];
+  const seen = new Set<string>();
+  for (const { line, index } of [...lines.map((line, index) => ({ line, index })), ...joinSplitLabels(lines)]) {
+    for (const a of findAnchors(line, index)) {
+      const key = `${a.label}@${Math.round(a.quad[0].x)},${Math.round(a.quad[0].y)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      evidence.push(makeEvidence(a.label, line.box, a.quad, a.start, a.end, a.n, a.weight, index));
+    }
+  }
+  lines.forEach((l, i) => {
+    const compact = { ...l, text: l.text.replace(/\s+/g, ''), chars: [] };
+    const n = [...compact.text].length;
+    const bp = birthPiece(l);
+    if (bp) evidence.push(makeEvidence('#Birth', l.box, sliceLine(compact, bp.start, bp.end).box, bp.start, bp.end, n, 0.6, i));
+    const idp = idNumberPiece(l);
+    if (idp) evidence.push({ ...makeEvidence('#IdNum', l.box, sliceLine(compact, idp.start, idp.end).box, idp.start, idp.end, n, idp.checksum ? 1 : 0.6, i), checksum: idp.checksum });
+  });
+
+  const hyps = KINDS.flatMap((k) => searchCards(k, evidence)).sort((a, b) => b.score - a.score || b.evidence.length - a.evidence.length);
+  const accepted: FittedCard[] = [];
+  for (const hyp of hyps) {
+    const quad = mapQuad(invertHomography(hyp.h), CARD_CORNERS);
+    const center = applyHomography(invertHomography(hyp.h), { x: CANONICAL_WIDTH / 2, y: CANONICAL_HEIGHT / 2 });
+    // One card per place: a front and a temporary card (which shares the front's labels) cannot overlap.
+    if (accepted.some((c) => pointInQuad(center, c.quad) || pointInQuad(applyHomography(invertHomography(c.h), { x: CANONICAL_WIDTH / 2, y: CANONICAL_HEIGHT / 2 }), quad))) continue;
+    accepted.push({ ...hyp, quad });
+  }
+  orderByProminence(accepted);
+  return accepted;
+}
+
 /** Pixel-centre coordinates (detector, recogniser) → continuous coordinates (homographies, warps). */
 const toContinuous = (q: Quad): Quad => q.map((p) => ({ x: p.x + 0.5, y: p.y + 0.5 })) as Quad;
 
@@ -729,62 +914,19 @@ export async function locateCards(decoded: DecodedImage, models: OcrModels, ctx:
   try {
     const boxes = (await models.detect(image, ctx, { maxSide: opts.detectSide ?? LOCATE_DETECT_SIDE })).map(describeBox).filter((b) => b.thickness >= 4 && b.length >= 6);
     if (boxes.length === 0) return [];
-    const lines: TextLine[] = [];
+    // Each direction's boxes, largest first (the labels and values of a card beat scattered clutter),
+    // within the reading budget.
+    const groups: DirectionGroup[] = [];
+    let taken = 0;
     for (const group of groupByDirection(boxes)) {
-      // Largest lines first: the labels and values of a card beat scattered clutter.
-      const budget = Math.min(MAX_LINES_PER_GROUP, MAX_LINES - lines.length);
+      const budget = Math.min(MAX_LINES_PER_GROUP, MAX_LINES - taken);
       if (budget <= 0) break;
       const members = group.members.sort((a, b) => b.length * b.thickness - a.length * a.thickness).slice(0, budget);
-      const forward = group.angle > 135 ? group.angle - 180 : group.angle; // (-45°, 135°]: the upright guess
-      // Settle 0° vs 180° on a few long lines before reading the rest: Chinese read upside down comes out
-      // with low confidence (digits like 0 1 8 do not, so they alone do not decide).
-      const probeCount = Math.min(members.length, PROBE_LINES);
-      const byLength = members.slice().sort((a, b) => b.length - a.length);
-      const probe = byLength.slice(0, probeCount);
-      const rest = byLength.slice(probeCount);
-      let dir = forward;
-      let probeLines = await readOriented(image, probe, forward, models, ctx);
-      if (!confidentlyUpright(probeLines)) {
-        const reversed = await readOriented(image, probe, forward + 180, models, ctx);
-        if (readingScore(reversed) > readingScore(probeLines)) {
-          dir = forward + 180;
-          probeLines = reversed;
-        }
-      }
-      lines.push(...probeLines, ...(rest.length > 0 ? await readOriented(image, rest, dir, models, ctx) : []));
+      taken += members.length;
+      groups.push({ members, forward: group.angle > 135 ? group.angle - 180 : group.angle }); // (-45°, 135°]: the upright guess
     }
-
-    // Evidence for the fits: printed labels (also where their wide letter-spacing split them into boxes of
-    // one character each), and the 18-digit number line.
-    const evidence: Evidence[] = [];
-    const seen = new Set<string>();
-    for (const { line, index } of [...lines.map((line, index) => ({ line, index })), ...joinSplitLabels(lines)]) {
-      for (const a of findAnchors(line, index)) {
-        const key = `${a.label}@${Math.round(a.quad[0].x)},${Math.round(a.quad[0].y)}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        evidence.push(makeEvidence(a.label, line.box, a.quad, a.start, a.end, a.n, a.weight, index));
-      }
-    }
-    lines.forEach((l, i) => {
-      const compact = { ...l, text: l.text.replace(/\s+/g, ''), chars: [] };
-      const n = [...compact.text].length;
-      const bp = birthPiece(l);
-      if (bp) evidence.push(makeEvidence('#Birth', l.box, sliceLine(compact, bp.start, bp.end).box, bp.start, bp.end, n, 0.6, i));
-      const idp = idNumberPiece(l);
-      if (idp) evidence.push({ ...makeEvidence('#IdNum', l.box, sliceLine(compact, idp.start, idp.end).box, idp.start, idp.end, n, idp.checksum ? 1 : 0.6, i), checksum: idp.checksum });
-    });
-
-    const hyps = KINDS.flatMap((k) => searchCards(k, evidence)).sort((a, b) => b.score - a.score || b.evidence.length - a.evidence.length);
-    const accepted: Array<CardHypothesis & { quad: Quad }> = [];
-    for (const hyp of hyps) {
-      const quad = mapQuad(invertHomography(hyp.h), CARD_CORNERS);
-      const center = applyHomography(invertHomography(hyp.h), { x: CANONICAL_WIDTH / 2, y: CANONICAL_HEIGHT / 2 });
-      // One card per place: a front and a temporary card (which shares the front's labels) cannot overlap.
-      if (accepted.some((c) => pointInQuad(center, c.quad) || pointInQuad(applyHomography(invertHomography(c.h), { x: CANONICAL_WIDTH / 2, y: CANONICAL_HEIGHT / 2 }), quad))) continue;
-      accepted.push({ ...hyp, quad });
-    }
-    orderByProminence(accepted);
+    const lines: TextLine[] = [];
+    const accepted = await readLines(image, lines, groups, models, ctx, opts.sufficient);
 
     // Edge-first refinement: where the card's outline is clearly visible near the text-first quad, its
     // corners are tighter; kept only if the printed labels still land where the layout puts them.

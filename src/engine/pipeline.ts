@@ -20,7 +20,7 @@ import { downscaleRaster, lumaPlane } from './advanced/raster.ts';
 import { decodeImage } from './decode.ts';
 import { extractFields, sliceLine } from './extract.ts';
 import { invertHomography, mapQuad } from './geometry.ts';
-import { LOCATE_DETECT_SIDE, LOCATE_FIRST_SIDE, locateCards, type FoundCard } from './locate.ts';
+import { LOCATE_DETECT_SIDE, LOCATE_FIRST_SIDE, locateCards, type FoundCard, type Sufficiency } from './locate.ts';
 import { DEFAULT_CONFIG, ID_FIELDS, type CardKind, type DecodedImage, type DetectorReport, type IdCardConfig, type IdField, type IdInfo, type LocatedCard, type OcrModels, type Quad, type RasterImage, type RecognitionResult, type RecognizeRequest, type StageContext, type TextLine } from './types.ts';
 import { validateFields } from './validate.ts';
 
@@ -363,12 +363,15 @@ export async function runPipeline(req: RecognizeRequest, models: OcrModels): Pro
     // re-photographed back; skipping this step cost that field, though it halves the cost of a cluttered
     // photo); and when the card read leaves a field of its face empty (below). A card small at both sizes
     // is read again on the rectified card either way.
+    // A card of the side asked for is all the answer needs, unless MultiCardDetect must see every card:
+    // locate then leaves the clutter around the card unread.
+    const sufficient = (c: { kind: CardKind }): Sufficiency => (config.MultiCardDetect || (req.cardSide && !serves(c.kind, req.cardSide)) ? 'all' : 'card');
     let side = LOCATE_FIRST_SIDE;
-    let cards = await locateCards(decoded, models, ctx, { detectSide: side });
+    let cards = await locateCards(decoded, models, ctx, { detectSide: side, sufficient });
     const firstScale = cards.length > 0 ? detectionScale(cards[0], decoded.image, side) : 0;
     if (cards.length === 0 || (firstScale < FIRST_REUSE_SCALE && firstScale * (LOCATE_DETECT_SIDE / LOCATE_FIRST_SIDE) >= REUSE_SCALE)) {
       side = LOCATE_DETECT_SIDE;
-      cards = await locateCards(decoded, models, ctx, { detectSide: side });
+      cards = await locateCards(decoded, models, ctx, { detectSide: side, sufficient });
     }
     if (cards.length === 0) throw new ServiceError(sceneBlurred(decoded.image) ? 'FailedOperation.ImageBlur' : 'FailedOperation.ImageNoIdCard');
 
@@ -384,7 +387,7 @@ export async function runPipeline(req: RecognizeRequest, models: OcrModels): Pro
     // was not the side asked for) is located again at the full size: in clutter the small detection can
     // take a few stray lines for a card, and a small card's labels can be missed there.
     if (side === LOCATE_FIRST_SIDE && (!read || missingFields(read) > 0)) {
-      const again = await locateCards(decoded, models, ctx, { detectSide: LOCATE_DETECT_SIDE });
+      const again = await locateCards(decoded, models, ctx, { detectSide: LOCATE_DETECT_SIDE, sufficient });
       if (again.length > 0) {
         try {
           const second = await readCard(decoded, again, LOCATE_DETECT_SIDE, req, config, models, ctx);
