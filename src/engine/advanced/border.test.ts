@@ -34,6 +34,19 @@ describe('border cut warning 9101', () => {
     expect(r.score).toBe(100);
   });
 
+  it("allows a text-fitted corner 2% of the card's width past the frame, but not an outline-confirmed one", () => {
+    // A corner 18 px (2.1% of 856) beyond the right edge of a photo, nothing else out.
+    const quad: Quad = [
+      { x: 200, y: 120 },
+      { x: 1018, y: 60 },
+      { x: 1000, y: 600 },
+      { x: 180, y: 640 },
+    ];
+    const located = cardIn(1000, 760, quad);
+    expect(borderCutReport(located.decoded, { ...located.card, method: 'text' }).fired).toBe(false);
+    expect(borderCutReport(located.decoded, { ...located.card, method: 'both' }).fired).toBe(true);
+  });
+
   it('fires when only a corner is clipped, under perspective', () => {
     const quad: Quad = [
       { x: -20, y: 40 },
