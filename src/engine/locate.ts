@@ -717,10 +717,10 @@ interface Unread {
 /** Unread boxes are read this many at a time while no card settles the question. */
 const READ_CHUNK = 8;
 /**
- * Text at least this share of a found card's typical line height could belong to a card at least as large
+ * Text at least this share of a found card's value text height could belong to a card at least as large
  * (a more prominent one, or one the size of the found card): it is read even when the found card suffices.
  */
-const PROMINENT_TEXT = 0.8;
+const PROMINENT_TEXT = 0.9;
 
 /** A card is settled when its evidence leaves no doubt: three items, or a checked number and one more. */
 function decisive(c: FittedCard): boolean {
@@ -763,11 +763,11 @@ async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrMode
 const bySize = (a: Unread, b: Unread) => b.box.length * b.box.thickness - a.box.length * a.box.thickness;
 
 /**
- * Reads the groups' boxes and fits cards on them. Without `sufficient` every box is read. With it, groups
- * are probed largest first and their boxes read largest first, a few at a time, until a decisive card the
- * caller wants is found; then the boxes inside it are read (in its reading direction where their group was
- * not probed), and of the rest only those whose text is tall enough to belong to a card at least as
- * prominent (read, and the fit redone). A cluttered photo (papers beside the card) then costs the card's
+ * Reads the groups' boxes and fits cards on them. Without `sufficient` every box is read. With it, boxes
+ * are read largest first (a group is probed when it holds the largest box left), a few at a time, until a
+ * decisive card the caller wants is found; then the boxes inside it are read (in its reading direction
+ * where their group was not probed), and of the rest only those whose text is tall enough to belong to a
+ * card at least as prominent (read, and the fit redone). A cluttered photo (papers beside the card) then costs the card's
  * lines, not the clutter's: measured on a 12 MP photo beside two printed pages, 60 lines → 20.
  * @returns the cards fitted on every line read; `lines` receives the lines
  */
@@ -792,7 +792,16 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     lines.push(...p.lines);
     pending = [...pending, ...p.rest.map((box) => ({ box, dir: p.dir }))].sort(bySize);
   };
-  await probeNext();
+  // Whatever holds the largest unread box goes next: a group not probed yet, or the probed groups' boxes.
+  const size = (b: OrientedBox) => b.length * b.thickness;
+  const largestUnprobed = () => {
+    let best = -1;
+    unprobed.forEach((g, i) => {
+      if (g.members.length > 0 && (best < 0 || Math.max(...g.members.map(size)) > Math.max(...unprobed[best].members.map(size)))) best = i;
+    });
+    return best;
+  };
+  await probeNext(Math.max(0, largestUnprobed()));
   let cards = fitCards(lines);
   while (true) {
     const wanted = cards.find((c) => decisive(c) && sufficient(c) === 'card');
@@ -806,12 +815,13 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
         inside.push(...g.members.filter(within).map((box) => ({ box, dir: cardDir })));
         g.members = g.members.filter((b) => !within(b));
       }
-      // Typical text height of the card: the median thickness of the lines read inside it.
+      // The card's value text height: the upper quartile of the thickness of the lines read inside it (the
+      // name, the address and the number are printed larger than the labels).
       const heights = lines
         .filter((l) => pointInQuad(centreOfQuad(l.box), area))
         .map((l) => Math.min(edgeLength(l.box[0], l.box[3]), edgeLength(l.box[1], l.box[2])))
         .sort((a, b) => a - b);
-      const tallEnough = (b: OrientedBox) => b.thickness >= PROMINENT_TEXT * (heights[heights.length >> 1] ?? 0);
+      const tallEnough = (b: OrientedBox) => b.thickness >= PROMINENT_TEXT * (heights[Math.floor(heights.length * 0.75)] ?? 0);
       const tall = pending.filter((u) => !within(u.box) && tallEnough(u.box)).slice(0, READ_CHUNK);
       pending = pending.filter((u) => !inside.includes(u) && !tall.includes(u));
       if (inside.length > 0 || tall.length > 0) await read([...inside, ...tall]);
@@ -820,9 +830,12 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
         if (tallGroup < 0) return cards;
         await probeNext(tallGroup);
       }
-    } else if (pending.length > 0) await read(pending.splice(0, READ_CHUNK));
-    else if (unprobed.length > 0) await probeNext();
-    else return cards;
+    } else {
+      const g = largestUnprobed();
+      if (g >= 0 && (pending.length === 0 || Math.max(...unprobed[g].members.map(size)) > size(pending[0].box))) await probeNext(g);
+      else if (pending.length > 0) await read(pending.splice(0, READ_CHUNK));
+      else return cards;
+    }
     cards = fitCards(lines);
   }
 }
