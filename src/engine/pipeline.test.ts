@@ -239,6 +239,21 @@ describe('a card whose values are covered', () => {
     await expect(runPipeline({ image: await coveredBack(), now: new Date('2026-11-25') }, models)).rejects.toMatchObject({ code: 'FailedOperation.OcrFailed' });
   }, 60_000);
 
+  it('answers a back cut off below its titles as a card: OcrFailed, or 9101 with BorderCheckWarn', async () => {
+    const g = await generateOne(11, 2, 'clean', parseNow('2026-11-25'));
+    const card = g.label.cards[0];
+    expect(card.kind).toBe('BACK');
+    const toImage = rectToQuad(856, 540, card.quad)!;
+    // The frame ends just above the 签发机关 row: only the emblem and the two title lines are in the picture.
+    const top = toCanonicalPixels(LAYOUTS.BACK.labels['签发机关'].box).y0 - 12;
+    const cutAt = Math.floor(Math.min(applyHomography(toImage, { x: 0, y: top }).y, applyHomography(toImage, { x: 856, y: top }).y));
+    const image = await sharp(g.bytes).extract({ left: 0, top: 0, width: g.label.width, height: cutAt }).png().toBuffer();
+    await expect(runPipeline({ image, now: new Date('2026-11-25') }, models)).rejects.toMatchObject({ code: 'FailedOperation.OcrFailed' });
+    const r = await runPipeline({ image, config: { BorderCheckWarn: true }, now: new Date('2026-11-25') }, models);
+    expect(r.side).toBe('BACK');
+    expect(r.advancedInfo.WarnInfos).toContain(9101);
+  }, 60_000);
+
   it('answers the occlusion warning for it when BorderCheckWarn is on', async () => {
     const r = await runPipeline({ image: await coveredBack(), config: { BorderCheckWarn: true }, now: new Date('2026-11-25') }, models);
     expect(r.side).toBe('BACK');

@@ -49,6 +49,11 @@ const FIRST_REUSE_SCALE = 0.48;
  * warning instead: a KYC flow asks for the check to learn exactly this, and an error would hide it.
  */
 const FRAME_LABEL_LINES = 3;
+/**
+ * A back cut or covered below its titles shows only 中华人民共和国 and 居民身份证, two lines of the card's own
+ * sizes one above the other beside the emblem (fresh seed 9001: 2 of 20 cut backs answered ImageNoIdCard).
+ */
+const FRAME_LABEL_LINES_BACK = 2;
 /** The border check's codes that explain unreadable values. */
 const EXPLAINS_UNREADABLE = new Set<number>([9101, 9105]);
 /** Below this quality score (advanced/quality.ts, 0–100) an unreadable card is called blurred. */
@@ -328,7 +333,7 @@ async function readCard(decoded: DecodedImage, cards: FoundCard[], side: number,
   const extracted = await extractFields(target.kind, lines, ctx);
   const { idInfo, issues } = await validateFields(target.kind, extracted.idInfo, extracted.fieldLines, ctx);
 
-  const framed = target.labelLines >= FRAME_LABEL_LINES;
+  const framed = target.labelLines >= (target.kind === 'BACK' ? FRAME_LABEL_LINES_BACK : FRAME_LABEL_LINES);
   if (ID_FIELDS.every((f) => idInfo[f] === undefined)) {
     const quality = qualityReport(target);
     if (quality.quality < BLUR_QUALITY) throw new ServiceError('FailedOperation.ImageBlur');
