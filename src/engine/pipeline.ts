@@ -56,6 +56,11 @@ const FRAME_LABEL_LINES = 3;
 const FRAME_LABEL_LINES_BACK = 2;
 /** The border check's codes that explain unreadable values. */
 const EXPLAINS_UNREADABLE = new Set<number>([9101, 9105]);
+/**
+ * Long side of the detection on the rectified 856×540 card: its value text is ≥ 26 px high there, ≥ 19 px at
+ * 640, which DB detection finds as well, for ~45% less detection time.
+ */
+const RECTIFIED_DETECT_SIDE = 640;
 /** Below this quality score (advanced/quality.ts, 0–100) an unreadable card is called blurred. */
 const BLUR_QUALITY = 35;
 /** No card and the whole scene this blurred (Crété-Roffet sharpness, 0..1) with this much contrast → ImageBlur. */
@@ -136,7 +141,7 @@ function coversValues(kind: CardKind, lines: TextLine[]): boolean {
 
 /** Detects and reads the value lines on the rectified card (canonical pixels). */
 async function readRectified(card: LocatedCard, models: OcrModels, ctx: StageContext): Promise<TextLine[]> {
-  const boxes = await models.detect(card.card, ctx, { maxSide: CANONICAL_WIDTH });
+  const boxes = await models.detect(card.card, ctx, { maxSide: RECTIFIED_DETECT_SIDE });
   const layout = LAYOUTS[card.kind];
   // Value regions grown a little: a rectification off by a few percent must not lose a line.
   const valueRects = Object.values(layout.values).map((v) => {
