@@ -14,7 +14,7 @@
 import { LAYOUTS, toCanonicalPixels } from '../../domain/cardLayout.ts';
 import type { DetectorReport, LocatedCard } from '../types.ts';
 import { visibleGrid } from './border.ts';
-import { Histogram, downscaleRaster, quantile, scoreBetween } from './raster.ts';
+import { Histogram, downscaleShared, quantile, scoreBetween } from './raster.ts';
 
 export const COPY_THRESHOLD = 50;
 /** Chroma spread (BT.601 Cb/Cr units) of a grey copy at/below which the score is 100, and of a colour card at/above which it is 0. */
@@ -22,7 +22,7 @@ export const CHROMA_COPY = 2;
 export const CHROMA_GENUINE = 6;
 
 export function chromaSpread(card: LocatedCard, frame?: { width: number; height: number }): { overall: number; portrait: number | null } {
-  const small = downscaleRaster(card.card, 4);
+  const small = downscaleShared(card.card, 4);
   const n = small.width * small.height;
   const visible = visibleGrid(card, frame, small.width, small.height);
   const cb = new Float32Array(n);

@@ -11,7 +11,7 @@
 import sharp from 'sharp';
 import { CANONICAL_HEIGHT, CANONICAL_WIDTH, LAYOUTS, toCanonicalPixels } from '../../domain/cardLayout.ts';
 import type { DecodedImage, LocatedCard, Point, RasterImage } from '../types.ts';
-import { type PixelBox, type Plane, lumaPlane } from './raster.ts';
+import type { PixelBox } from './raster.ts';
 import { invertHomography, warpFromImage } from './warp.ts';
 
 /** More than 1.5× canonical adds bytes and warp time, not legibility (1284 px across is 15 px/mm). */
@@ -72,32 +72,38 @@ export function portraitBox(card: LocatedCard): PixelBox | null {
   const layout = LAYOUTS[card.kind].portrait;
   if (!layout) return null;
   const nominal = toCanonicalPixels(layout, card.card.width, card.card.height);
-  const luma = lumaPlane(card.card);
   const bw = nominal.x1 - nominal.x0;
   const bh = nominal.y1 - nominal.y0;
   const mx = bw * EDGE_SEARCH;
   const my = bh * EDGE_SEARCH;
+  const img = card.card;
   const span = (a: number, b: number) => [Math.round(a + (b - a) * 0.1), Math.round(b - (b - a) * 0.1)] as const;
   const [ya, yb] = span(nominal.y0, nominal.y1);
   const [xa, xb] = span(nominal.x0, nominal.x1);
-  const vertical = (x: number) => coverage(luma, x, ya, yb, true);
-  const horizontal = (y: number) => coverage(luma, y, xa, xb, false);
+  const vertical = (x: number) => coverage(img, x, ya, yb, true);
+  const horizontal = (y: number) => coverage(img, y, xa, xb, false);
   return {
-    x0: Math.max(0, snap(vertical, nominal.x0, mx, luma.width)),
-    y0: Math.max(0, snap(horizontal, nominal.y0, my, luma.height)),
-    x1: Math.min(card.card.width, snap(vertical, nominal.x1, mx, luma.width)),
-    y1: Math.min(card.card.height, snap(horizontal, nominal.y1, my, luma.height)),
+    x0: Math.max(0, snap(vertical, nominal.x0, mx, img.width)),
+    y0: Math.max(0, snap(horizontal, nominal.y0, my, img.height)),
+    x1: Math.min(img.width, snap(vertical, nominal.x1, mx, img.width)),
+    y1: Math.min(img.height, snap(horizontal, nominal.y1, my, img.height)),
   };
 }
 
-/** Fraction of the line at `at` (a column if `vertical`, else a row) between `from` and `to` that steps by ≥ EDGE_STEP. */
-function coverage(p: Plane, at: number, from: number, to: number, vertical: boolean): number {
+/**
+ * Fraction of the line at `at` (a column if `vertical`, else a row) between `from` and `to` whose luma
+ * steps by ≥ EDGE_STEP from the pixel before it. Luma is taken on the fly (as float32, like a luma
+ * plane's) for the few lines the snap tests, instead of converting the whole card.
+ */
+function coverage(img: RasterImage, at: number, from: number, to: number, vertical: boolean): number {
+  const { data, width, channels: c } = img;
+  const luma = (k: number) => Math.fround(0.299 * data[k * c] + 0.587 * data[k * c + 1] + 0.114 * data[k * c + 2]);
   let hits = 0;
   let total = 0;
-  for (let t = Math.max(0, from); t < Math.min(vertical ? p.height : p.width, to); t++) {
-    const i = vertical ? t * p.width + at : at * p.width + t;
-    const j = vertical ? i - 1 : i - p.width;
-    if (Math.abs(p.data[i] - p.data[j]) >= EDGE_STEP) hits++;
+  for (let t = Math.max(0, from); t < Math.min(vertical ? img.height : width, to); t++) {
+    const i = vertical ? t * width + at : at * width + t;
+    const j = vertical ? i - 1 : i - width;
+    if (Math.abs(luma(i) - luma(j)) >= EDGE_STEP) hits++;
     total++;
   }
   return total ? hits / total : 0;

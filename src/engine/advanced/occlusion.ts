@@ -17,7 +17,7 @@
  */
 import { LAYOUTS, toCanonicalPixels, type NormBox } from '../../domain/cardLayout.ts';
 import type { DetectorReport, LocatedCard } from '../types.ts';
-import { Histogram, clamp, downscaleRaster } from './raster.ts';
+import { Histogram, clamp, downscaleShared } from './raster.ts';
 import { visibleGrid } from './border.ts';
 
 export const OCCLUSION_THRESHOLD = 50;
@@ -58,7 +58,6 @@ export function largestComponent(mask: Uint8Array, w: number, h: number): number
  */
 function paperChroma(Cb: Float32Array, Cr: Float32Array, w: number, h: number, cb0: number, cr0: number) {
   let fit = { cb: [cb0, 0, 0], cr: [cr0, 0, 0] };
-  const at = (c: number[], x: number, y: number) => c[0] + c[1] * (x / w - 0.5) + c[2] * (y / h - 0.5);
   for (let pass = 0; pass < 2; pass++) {
     // Normal equations for [1, u, v] (u, v centred coordinates), accumulated for both channels.
     const m = new Float64Array(9);
@@ -96,7 +95,7 @@ function paperChroma(Cb: Float32Array, Cr: Float32Array, w: number, h: number, c
     const cap = (c: number[]) => [c[0], clamp(c[1], -MAX_TILT, MAX_TILT), clamp(c[2], -MAX_TILT, MAX_TILT)];
     fit = { cb: cap(cb), cr: cap(cr) };
   }
-  return { cb: (x: number, y: number) => at(fit.cb, x, y), cr: (x: number, y: number) => at(fit.cr, x, y) };
+  return { fit };
 }
 
 /** Largest change of paper chroma across the card (Cb/Cr levels, edge to edge) the lighting model accepts. */
@@ -119,24 +118,33 @@ function solve3(m: Float64Array, r: Float64Array): number[] | null {
  * y), in place.
  */
 function open5(mask: Uint8Array, w: number, h: number, close = false): void {
-  // One 1-D pass of length 5 along x (step 1) or y (step w): erode needs all set, dilate any (outside = unset).
-  const pass = (src: Uint8Array, erode: boolean, alongX: boolean): Uint8Array => {
-    const out = new Uint8Array(src.length);
-    const n = alongX ? w : h;
-    const step = alongX ? 1 : w;
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const k = alongX ? x : y;
-        const i = y * w + x;
-        let count = 0;
-        for (let d = -2; d <= 2; d++) if (k + d >= 0 && k + d < n) count += src[i + d * step];
-        out[i] = erode ? (count === 5 ? 1 : 0) : count > 0 ? 1 : 0;
-      }
+  const a = new Uint8Array(mask.length);
+  const b = new Uint8Array(mask.length);
+  run5(mask, a, w, h, !close, true);
+  run5(a, b, w, h, !close, false);
+  run5(b, a, w, h, close, true);
+  run5(a, mask, w, h, close, false);
+}
+
+/**
+ * One 1-D pass of length 5 along x (rows) or y (columns) from `src` into `out`: erode needs all 5 set,
+ * dilate any (outside the grid = unset). A running count slides along each line, so each cell is read
+ * twice instead of five times.
+ */
+function run5(src: Uint8Array, out: Uint8Array, w: number, h: number, erode: boolean, alongX: boolean): void {
+  const lines = alongX ? h : w;
+  const n = alongX ? w : h;
+  const step = alongX ? 1 : w;
+  for (let line = 0; line < lines; line++) {
+    const base = alongX ? line * w : line;
+    let count = 0;
+    for (let t = 0; t <= 2 && t < n; t++) count += src[base + t * step];
+    for (let k = 0; k < n; k++) {
+      out[base + k * step] = erode ? (count === 5 ? 1 : 0) : count > 0 ? 1 : 0;
+      if (k >= 2) count -= src[base + (k - 2) * step];
+      if (k + 3 < n) count += src[base + (k + 3) * step];
     }
-    return out;
-  };
-  const first = pass(pass(mask, !close, true), !close, false);
-  mask.set(pass(pass(first, close, true), close, false));
+  }
 }
 
 /**
@@ -322,7 +330,7 @@ export interface OcclusionAnalysis {
 
 export function analyseOcclusion(card: LocatedCard, frame?: { width: number; height: number }): OcclusionAnalysis {
   const layout = LAYOUTS[card.kind];
-  const small = downscaleRaster(card.card, FACTOR);
+  const small = downscaleShared(card.card, FACTOR);
   const { width: w, height: h, data } = small;
   const n = w * h;
   const Cb = new Float32Array(n);
@@ -360,16 +368,23 @@ export function analyseOcclusion(card: LocatedCard, frame?: { width: number; hei
   const skin = new Uint8Array(n);
   const coloured = new Uint8Array(n);
 
+  // The paper's chroma planes, c0 + c1·u + c2·v at centred coordinates u, v, evaluated once per cell.
+  const [b0, b1, b2] = paper.fit.cb;
+  const [r0, r1, r2] = paper.fit.cr;
   for (let y = rim; y < h - rim; y++) {
+    const v = y / h - 0.5;
     for (let x = rim; x < w - rim; x++) {
       const i = y * w + x;
       if (excluded[i] || !visible[i]) continue;
-      const dc = Math.hypot(Cb[i] - paper.cb(x, y), Cr[i] - paper.cr(x, y));
+      const u = x / w - 0.5;
+      const pcb = b0 + b1 * u + b2 * v;
+      const pcr = r0 + r1 * u + r2 * v;
+      const dc = Math.hypot(Cb[i] - pcb, Cr[i] - pcr);
 
       // Printed labels are thin: at 4× downscale their blue mixes with the paper and stays under 20.
       // The labels are printed in blue (bold and blurred, 公民身份号码 merges into one blue block): blue
       // inside a label's box is the card's own print; other colours there still count.
-      const labelBlue = labelMask[i] && Cb[i] > paper.cb(x, y) && Cr[i] < paper.cr(x, y);
+      const labelBlue = labelMask[i] && Cb[i] > pcb && Cr[i] < pcr;
       coloured[i] = dc > COLOUR_DISTANCE && !labelBlue ? 1 : 0;
       // YCbCr skin cluster (Chai & Ngan 1999), and clearly off the paper's own tint.
       skin[i] = Cr[i] >= 133 && Cr[i] <= 178 && Cb[i] >= 77 && Cb[i] <= 127 && dc > 12 ? 1 : 0;

@@ -129,9 +129,11 @@ export function regionStats(card: LocatedCard, frame?: { width: number; height: 
     let wide = boxBlur3(smooth);
     for (let k = 1; k < paperReach; k++) wide = boxBlur3(wide);
     const W = luma.width;
-    const at = (x: number, y: number) => (y - oy) * W + (x - ox);
+    const L = luma.data;
+    // Index of card pixel (x0, y) in the region's planes; x steps by one from there.
+    const rowAt = (y: number) => (y - oy) * W + (x0 - ox);
     const levels = new Histogram(0, 256, 256);
-    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) levels.add(luma.data[at(x, y)]);
+    for (let y = y0; y < y1; y++) for (let x = x0, i = rowAt(y); x < x1; x++, i++) levels.add(L[i]);
     const paperLevel = levels.quantile(0.6);
     const darkest = levels.quantile(0.005);
     // No ink at all (empty or covered region): nothing to compare.
@@ -140,12 +142,13 @@ export function regionStats(card: LocatedCard, frame?: { width: number; height: 
     const paperCut = paperLevel - 0.1 * (paperLevel - darkest);
     const inkLevels = new Histogram(0, 256, 256);
     const residuals = new Histogram(0, 16, 512);
+    const S = smooth.data;
+    const Wd = wide.data;
     for (let y = y0; y < y1; y++) {
-      for (let x = x0; x < x1; x++) {
-        const i = at(x, y);
-        const v = luma.data[i];
+      for (let x = x0, i = rowAt(y); x < x1; x++, i++) {
+        const v = L[i];
         if (v < inkCut) inkLevels.add(v);
-        else if (wide.data[i] >= paperCut) residuals.add(Math.abs(v - smooth.data[i]));
+        else if (Wd[i] >= paperCut) residuals.add(Math.abs(v - S[i]));
       }
     }
     if (inkLevels.total < 20 || residuals.total < 50) continue;
@@ -156,8 +159,8 @@ export function regionStats(card: LocatedCard, frame?: { width: number; height: 
     let inkGM = 0;
     let ni = 0;
     for (let y = y0; y < y1; y++) {
-      for (let x = x0; x < x1; x++) {
-        const v = luma.data[at(x, y)];
+      for (let x = x0, i = rowAt(y); x < x1; x++, i++) {
+        const v = L[i];
         if (v <= coreCut) {
           const p = (y * img.width + x) * img.channels;
           inkY += v;

@@ -17,7 +17,7 @@
  */
 import { LAYOUTS, toCanonicalPixels } from '../../domain/cardLayout.ts';
 import type { DetectorReport, LocatedCard } from '../types.ts';
-import { type Plane, downscaleRaster, lumaPlane, scoreBetween } from './raster.ts';
+import { type Plane, downscaleShared, lumaPlane, scoreBetween } from './raster.ts';
 
 const BLUR_TAPS = 9;
 export const SHARPNESS_AT_0 = 0.3;
@@ -77,7 +77,7 @@ export function textBoxes(card: LocatedCard) {
 export function qualityReport(card: LocatedCard): DetectorReport & { quality: number } {
   // Measured at half the canonical size: the 9-tap re-blur then spans 18 canonical px, so the metric keeps
   // resolving blur up to σ ≈ 7 px instead of saturating near σ ≈ 3 (and it costs a quarter).
-  const half = downscaleRaster(card.card, 2);
+  const half = downscaleShared(card.card, 2);
   const boxes = textBoxes(card).map((b) => ({ x0: b.x0 / 2, y0: b.y0 / 2, x1: b.x1 / 2, y1: b.y1 / 2 }));
   const sharpness = creteSharpness(lumaPlane(half), boxes);
   const quality = scoreBetween(sharpness, SHARPNESS_AT_0, SHARPNESS_AT_100);

@@ -41,47 +41,118 @@ export function downscaleRaster(img: RasterImage, factor: number): RasterImage {
   const width = Math.floor(img.width / factor);
   const height = Math.floor(img.height / factor);
   const ch = img.channels;
+  const src = img.data;
   const out = new Uint8Array(width * height * 3);
   const area = factor * factor;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let dy = 0; dy < factor; dy++) {
-        let p = ((y * factor + dy) * img.width + x * factor) * ch;
-        for (let dx = 0; dx < factor; dx++, p += ch) {
-          r += img.data[p];
-          g += img.data[p + 1];
-          b += img.data[p + 2];
-        }
+  if (factor === 2) {
+    // The common case (quality's half-size card) unrolled: four reads per channel, no inner loops.
+    const stride = img.width * ch;
+    for (let y = 0, o = 0; y < height; y++) {
+      let p = 2 * y * stride;
+      for (let x = 0; x < width; x++, p += 2 * ch, o += 3) {
+        const q = p + stride;
+        // (sum + 2) >> 2 is Math.round(sum / 4) for non-negative integers.
+        out[o] = (src[p] + src[p + ch] + src[q] + src[q + ch] + 2) >> 2;
+        out[o + 1] = (src[p + 1] + src[p + ch + 1] + src[q + 1] + src[q + ch + 1] + 2) >> 2;
+        out[o + 2] = (src[p + 2] + src[p + ch + 2] + src[q + 2] + src[q + ch + 2] + 2) >> 2;
       }
-      const o = (y * width + x) * 3;
-      out[o] = Math.round(r / area);
-      out[o + 1] = Math.round(g / area);
-      out[o + 2] = Math.round(b / area);
     }
+    return { data: out, width, height, channels: 3 };
+  }
+  if (factor === 4) {
+    // The detectors' ¼-size grid, unrolled: per output pixel, four source rows of four pixels. The sums
+    // are integers, so the order of the additions cannot change them; (sum + 8) >> 4 is Math.round(sum / 16)
+    // for non-negative integers.
+    const stride = img.width * ch;
+    for (let y = 0, o = 0; y < height; y++) {
+      const r0 = 4 * y * stride;
+      for (let x = 0; x < width; x++, o += 3) {
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        for (let p = r0 + 4 * x * ch, end = p + 4 * stride; p < end; p += stride) {
+          const p1 = p + ch;
+          const p2 = p1 + ch;
+          const p3 = p2 + ch;
+          r += src[p] + src[p1] + src[p2] + src[p3];
+          g += src[p + 1] + src[p1 + 1] + src[p2 + 1] + src[p3 + 1];
+          b += src[p + 2] + src[p1 + 2] + src[p2 + 2] + src[p3 + 2];
+        }
+        out[o] = (r + 8) >> 4;
+        out[o + 1] = (g + 8) >> 4;
+        out[o + 2] = (b + 8) >> 4;
+      }
+    }
+    return { data: out, width, height, channels: 3 };
+  }
+  // Integer sums per output pixel, gathered a source row at a time (contiguous reads): the same sums as a
+  // block-by-block walk, so the same rounded means.
+  const acc = new Uint32Array(width * 3);
+  for (let y = 0; y < height; y++) {
+    acc.fill(0);
+    for (let dy = 0; dy < factor; dy++) {
+      let p = (y * factor + dy) * img.width * ch;
+      for (let a = 0; a < width * 3; a += 3) {
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        for (let dx = 0; dx < factor; dx++, p += ch) {
+          r += src[p];
+          g += src[p + 1];
+          b += src[p + 2];
+        }
+        acc[a] += r;
+        acc[a + 1] += g;
+        acc[a + 2] += b;
+      }
+    }
+    const o = y * width * 3;
+    for (let k = 0; k < width * 3; k++) out[o + k] = Math.round(acc[k] / area);
   }
   return { data: out, width, height, channels: 3 };
 }
 
-/** 3×3 box blur (edges replicated). */
+const downscaled = new WeakMap<RasterImage, Map<number, RasterImage>>();
+
+/**
+ * downscaleRaster, remembered per source raster: several detectors look at the same rectified card at
+ * the same ¼ size (occlusion, photocopy), and the card object lives exactly as long as the request.
+ * Callers must treat the result as read-only (it is shared).
+ */
+export function downscaleShared(img: RasterImage, factor: number): RasterImage {
+  let byFactor = downscaled.get(img);
+  if (!byFactor) downscaled.set(img, (byFactor = new Map()));
+  let out = byFactor.get(factor);
+  if (!out) byFactor.set(factor, (out = downscaleRaster(img, factor)));
+  return out;
+}
+
+/**
+ * 3×3 box blur (edges replicated). The border pixels are handled apart from the interior so the inner
+ * loops carry no bounds tests; every pixel still sums the same three values in the same order.
+ */
 export function boxBlur3(p: Plane): Plane {
   const { width: w, height: h, data } = p;
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      tmp[i] = (data[x > 0 ? i - 1 : i] + data[i] + data[x < w - 1 ? i + 1 : i]) / 3;
+    const row = y * w;
+    if (w === 1) {
+      tmp[row] = (data[row] + data[row] + data[row]) / 3;
+      continue;
     }
+    tmp[row] = (data[row] + data[row] + data[row + 1]) / 3;
+    for (let i = row + 1, end = row + w - 1; i < end; i++) tmp[i] = (data[i - 1] + data[i] + data[i + 1]) / 3;
+    const last = row + w - 1;
+    tmp[last] = (data[last - 1] + data[last] + data[last]) / 3;
   }
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      out[i] = (tmp[y > 0 ? i - w : i] + tmp[i] + tmp[y < h - 1 ? i + w : i]) / 3;
-    }
+  if (h === 1) {
+    for (let i = 0; i < w; i++) out[i] = (tmp[i] + tmp[i] + tmp[i]) / 3;
+    return { data: out, width: w, height: h };
   }
+  for (let i = 0; i < w; i++) out[i] = (tmp[i] + tmp[i] + tmp[i + w]) / 3;
+  for (let i = w, end = (h - 1) * w; i < end; i++) out[i] = (tmp[i - w] + tmp[i] + tmp[i + w]) / 3;
+  for (let i = (h - 1) * w; i < h * w; i++) out[i] = (tmp[i - w] + tmp[i] + tmp[i]) / 3;
   return { data: out, width: w, height: h };
 }
 

@@ -34,6 +34,22 @@ function centroid(q: Point[]): Point {
   return { x: (q[0].x + q[1].x + q[2].x + q[3].x) / 4, y: (q[0].y + q[1].y + q[2].y + q[3].y) / 4 };
 }
 
+/**
+ * Patch and spectrum planes per patch size, reused across requests: allocating four fresh 512 KiB arrays
+ * cost more than filling them. Only reshootReport uses them, synchronously, and every element is written
+ * before it is read.
+ */
+const buffers = new Map<number, { luma: Float64Array; rb: Float64Array; spectra: [Float64Array, Float64Array] }>();
+
+function buffersFor(n: number) {
+  let b = buffers.get(n);
+  if (!b) {
+    const plane = () => new Float64Array(n * n);
+    buffers.set(n, (b = { luma: plane(), rb: plane(), spectra: [plane(), plane()] }));
+  }
+  return b;
+}
+
 /** Largest power-of-two square patch inside the card around its centre, as luma and R−B planes. */
 function cardPatch(decoded: DecodedImage, card: LocatedCard): { luma: Float64Array; rb: Float64Array; n: number } | null {
   const img = decoded.image;
@@ -46,8 +62,7 @@ function cardPatch(decoded: DecodedImage, card: LocatedCard): { luma: Float64Arr
   if (n > img.width || n > img.height) return null;
   const x0 = Math.round(Math.min(Math.max(0, c.x - n / 2), img.width - n));
   const y0 = Math.round(Math.min(Math.max(0, c.y - n / 2), img.height - n));
-  const luma = new Float64Array(n * n);
-  const rb = new Float64Array(n * n);
+  const { luma, rb } = buffersFor(n);
   const ch = img.channels;
   for (let y = 0; y < n; y++) {
     for (let x = 0; x < n; x++) {
@@ -69,10 +84,18 @@ export function peakiness(P: Float64Array, n: number): { ratio: number; freq: nu
   const minR = MIN_FREQ * n;
   const at = (v: number, u: number) => P[((v + n) % n) * n + ((u + n) % n)];
   // Half plane (the spectrum of a real patch is symmetric): v in [0, n/2], u in (−n/2, n/2].
+  // Squared radii, the same tests as on the radius without a square root per bin: u² + v² is an exact
+  // integer, (0.08 n)² is far from any integer, and (n/2)² is reached only on the axes (a power of two
+  // is no Pythagorean hypotenuse), where the root is exact.
+  const minR2 = minR * minR;
+  const maxR2 = (n / 2) * (n / 2);
+  // log10 is monotonic, so a bin can only beat `best` if its plain ratio beats the best plain ratio seen;
+  // the logarithm (and the comparison the report is defined by) runs only for those few bins.
+  let bestQ = 1;
   for (let v = 0; v <= n / 2; v++) {
     for (let u = -n / 2 + 1; u <= n / 2; u++) {
-      const r = Math.hypot(u, v);
-      if (r < minR || r > n / 2) continue;
+      const r2 = u * u + v * v;
+      if (r2 < minR2 || r2 > maxR2) continue;
       const p = at(v, u);
       if (p <= 0) continue;
       // Second largest of the eight ring neighbours, without allocating.
@@ -85,10 +108,13 @@ export function peakiness(P: Float64Array, n: number): { ratio: number; freq: nu
           first = q;
         } else if (q > second) second = q;
       }
-      const ratio = Math.log10(p / (second + 1e-9));
+      const q = p / (second + 1e-9);
+      if (q <= bestQ) continue;
+      const ratio = Math.log10(q);
       if (ratio > best) {
         best = ratio;
-        bestFreq = r / n;
+        bestQ = q;
+        bestFreq = Math.hypot(u, v) / n;
       }
     }
   }
@@ -98,7 +124,7 @@ export function peakiness(P: Float64Array, n: number): { ratio: number; freq: nu
 export function reshootReport(decoded: DecodedImage, card: LocatedCard): DetectorReport {
   const patch = cardPatch(decoded, card);
   if (!patch) return { name: 'reshoot', code: 9103, score: 0, threshold: RESHOOT_THRESHOLD, fired: false, reason: 'card too small to analyse' };
-  const [pl, pc] = powerSpectra2d(patch.luma, patch.rb, patch.n);
+  const [pl, pc] = powerSpectra2d(patch.luma, patch.rb, patch.n, buffersFor(patch.n).spectra);
   const l = peakiness(pl, patch.n);
   const c = peakiness(pc, patch.n);
   const strongest = l.ratio >= c.ratio ? { ...l, plane: 'luma' } : { ...c, plane: 'R−B' };
