@@ -570,6 +570,9 @@ function inliers(layout: FaceLayout, h: Homography, ev: Evidence[], tol: number)
   return [...best.values()].map((v) => v.e);
 }
 
+/** The back's titles. */
+const BACK_TITLES = ['中华人民共和国', '居民身份证'];
+
 /** Items the temporary card shares with a back, not with a front. */
 const TEMPORARY_BACK_KEYS = ['签发机关', '有效期限'];
 
@@ -897,7 +900,14 @@ function fitCards(lines: TextLine[]): FittedCard[] {
     if (idp) evidence.push({ ...makeEvidence('#IdNum', l.box, sliceLine(compact, idp.start, idp.end).box, idp.start, idp.end, n, idp.checksum ? 1 : 0.6, i), checksum: idp.checksum });
   });
 
-  const hyps = KINDS.flatMap((k) => searchCards(k, evidence)).sort((a, b) => b.score - a.score || b.evidence.length - a.evidence.length);
+  const found = KINDS.flatMap((k) => searchCards(k, evidence));
+  // A temporary card told only by a back's label in its place is no such card when that label belongs to a
+  // back found by its titles (a front with a back laid below it: fresh seed 9001 answered the pair as one
+  // temporary card, hiding the second card from MultiCardDetect).
+  const titledBackLines = new Set(found.filter((c) => c.kind === 'BACK' && c.evidence.some((e) => BACK_TITLES.includes(e.key))).flatMap((c) => c.evidence.map((e) => e.lineIndex)));
+  const hyps = found
+    .filter((c) => !(c.kind === 'TEMPORARY' && !c.evidence.some((e) => e.key === '临时居民身份证') && c.evidence.some((e) => TEMPORARY_BACK_KEYS.includes(e.key) && titledBackLines.has(e.lineIndex))))
+    .sort((a, b) => b.score - a.score || b.evidence.length - a.evidence.length);
   const accepted: FittedCard[] = [];
   for (const hyp of hyps) {
     const quad = mapQuad(invertHomography(hyp.h), CARD_CORNERS);

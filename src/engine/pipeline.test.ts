@@ -239,6 +239,17 @@ describe('a card whose values are covered', () => {
     await expect(runPipeline({ image: await coveredBack(), now: new Date('2026-11-25') }, models)).rejects.toMatchObject({ code: 'FailedOperation.OcrFailed' });
   }, 60_000);
 
+  it('sees a front with a back laid below it as two cards, not as one temporary card', async () => {
+    // Generated multi-card photo (seed 9001 #262): the back's 签发机关/有效期限 sit where a temporary card
+    // prints them, under the front's number.
+    const g = await generateOne(9001, 262, 'multi', parseNow('2026-11-25'));
+    expect(g.label.cards.map((c) => c.kind)).toEqual(['FRONT', 'BACK']);
+    await expect(runPipeline({ image: g.bytes, config: { MultiCardDetect: true }, now: new Date('2026-11-25') }, models)).rejects.toMatchObject({ code: 'FailedOperation.MultiCardError' });
+    const r = await runPipeline({ image: g.bytes, now: new Date('2026-11-25') }, models);
+    expect(r.side).toBe('FRONT');
+    expect(r.idInfo.IdNum).toBe(g.label.cards[0].fields.IdNum);
+  }, 90_000);
+
   it('answers a back cut off below its titles as a card: OcrFailed, or 9101 with BorderCheckWarn', async () => {
     const g = await generateOne(11, 2, 'clean', parseNow('2026-11-25'));
     const card = g.label.cards[0];
