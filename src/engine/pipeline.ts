@@ -57,10 +57,11 @@ const FRAME_LABEL_LINES_BACK = 2;
 /** The border check's codes that explain unreadable values. */
 const EXPLAINS_UNREADABLE = new Set<number>([9101, 9105]);
 /**
- * Long side of the detection on the rectified 856×540 card: its value text is ≥ 26 px high there, ≥ 19 px at
- * 640, which DB detection finds as well, for ~45% less detection time.
+ * Long side of the detection on the rectified 856×540 card: full size. At 640 px (≈ 45% less detection
+ * time) the re-shot cards of a fresh set lost fields: letter-spaced labels merged into the value boxes
+ * (住址 read as 佳·址 in front of an address), stray characters (seed 9001: re-shoot addresses 12/12 → 8/12).
  */
-const RECTIFIED_DETECT_SIDE = 640;
+const RECTIFIED_DETECT_SIDE = CANONICAL_WIDTH;
 /** Below this quality score (advanced/quality.ts, 0–100) an unreadable card is called blurred. */
 const BLUR_QUALITY = 35;
 /** No card and the whole scene this blurred (Crété-Roffet sharpness, 0..1) with this much contrast → ImageBlur. */
@@ -371,8 +372,8 @@ export async function runPipeline(req: RecognizeRequest, models: OcrModels): Pro
     // card, and when the card read leaves a field of its face empty (below). A card too small at 640 px for
     // its lines to be reused is read again on the rectified card. (It used to be located again at 960 px
     // when large enough there: with place-name correction and the coverage check, reading the rectified card
-    // instead measured 155/158 fields against 153/158 on 40 fresh photos, rotated, cut and re-shot cards,
-    // real samples unchanged at 68/69, and a 960-px detection less.)
+    // instead measured 210/212 fields against 206/212 on 40 fresh photos, re-shot, rotated and temporary
+    // cards (seed 31337), real samples unchanged at 68/69, and a 960-px detection less.)
     // A card of the side asked for is all the answer needs, unless MultiCardDetect must see every card:
     // locate then leaves the clutter around the card unread.
     const sufficient = (c: { kind: CardKind }): Sufficiency => (config.MultiCardDetect || (req.cardSide && !serves(c.kind, req.cardSide)) ? 'all' : 'card');
