@@ -72,23 +72,12 @@ function paperChroma(Cb: Float32Array, Cr: Float32Array, w: number, h: number, c
         const eb = Cb[i] - (fit.cb[0] + fit.cb[1] * u + fit.cb[2] * v);
         const er = Cr[i] - (fit.cr[0] + fit.cr[1] * u + fit.cr[2] * v);
         if (eb * eb + er * er > d2) continue;
-        m[0] += 1;
-        m[1] += u;
-        m[2] += v;
-        m[4] += u * u;
-        m[5] += u * v;
-        m[8] += v * v;
-        rb[0] += Cb[i];
-        rb[1] += u * Cb[i];
-        rb[2] += v * Cb[i];
-        rr[0] += Cr[i];
-        rr[1] += u * Cr[i];
-        rr[2] += v * Cr[i];
+        addPlaneSample(m, u, v);
+        addPlaneValue(rb, u, v, Cb[i]);
+        addPlaneValue(rr, u, v, Cr[i]);
       }
     }
-    m[3] = m[1];
-    m[6] = m[2];
-    m[7] = m[5];
+    mirrorPlaneMatrix(m);
     const cb = solve3(m, rb);
     const cr = solve3(m, rr);
     if (!cb || !cr) break;
@@ -102,6 +91,33 @@ function paperChroma(Cb: Float32Array, Cr: Float32Array, w: number, h: number, c
 const MAX_TILT = 30;
 
 /** 3×3 linear system by Cramer's rule; null when singular. */
+/**
+ * Least-squares plane a + b·u + c·v by its normal equations: one sample's (1, u, v) outer product into the
+ * upper triangle of the 3×3 matrix `m` (row-major)…
+ */
+function addPlaneSample(m: Float64Array, u: number, v: number): void {
+  m[0] += 1;
+  m[1] += u;
+  m[2] += v;
+  m[4] += u * u;
+  m[5] += u * v;
+  m[8] += v * v;
+}
+
+/** …its value times (1, u, v) into the right-hand side `r`… */
+function addPlaneValue(r: Float64Array, u: number, v: number, value: number): void {
+  r[0] += value;
+  r[1] += u * value;
+  r[2] += v * value;
+}
+
+/** …and the lower triangle mirrored from the upper once every sample is in. */
+function mirrorPlaneMatrix(m: Float64Array): void {
+  m[3] = m[1];
+  m[6] = m[2];
+  m[7] = m[5];
+}
+
 function solve3(m: Float64Array, r: Float64Array): number[] | null {
   const det = (a: ArrayLike<number>) => a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) + a[2] * (a[3] * a[7] - a[4] * a[6]);
   const d = det(m);
@@ -439,20 +455,11 @@ function paperLuma(Y: Float32Array, w: number, h: number, use: Uint8Array): (x: 
         if (!use[i]) continue;
         const u = x / w - 0.5;
         if (Math.abs(Y[i] - (fit[0] + fit[1] * u + fit[2] * v)) > PAPER_LUMA_BAND) continue;
-        m[0] += 1;
-        m[1] += u;
-        m[2] += v;
-        m[4] += u * u;
-        m[5] += u * v;
-        m[8] += v * v;
-        r[0] += Y[i];
-        r[1] += u * Y[i];
-        r[2] += v * Y[i];
+        addPlaneSample(m, u, v);
+        addPlaneValue(r, u, v, Y[i]);
       }
     }
-    m[3] = m[1];
-    m[6] = m[2];
-    m[7] = m[5];
+    mirrorPlaneMatrix(m);
     const next = solve3(m, r);
     if (!next) break;
     fit = next;
