@@ -62,11 +62,6 @@ export interface RecognizeOptions {
 export interface LineRecognizer {
   session: InferenceSession;
   classes: string[];
-  /**
-   * Inputs run at the same time (each single-threaded; onnxruntime-node runs them on libuv's thread pool).
-   * Default 1.
-   */
-  lanes?: number;
 }
 
 let defaultRecognizer: Promise<LineRecognizer> | undefined;
@@ -78,23 +73,21 @@ function defaultLineRecognizer(): Promise<LineRecognizer> {
 /**
  * Loads the PP-OCRv4 recogniser and checks its output width against the class table.
  *
- * The session is single-threaded whatever `intraOpNumThreads` says; that many lines run side by side
- * instead (`lanes`). A 48-px line is too small a job to split across threads: measured on the 2-core box,
- * a 480-px line took 23 ms of CPU on one thread and 42 ms on two for 25 ms of wall time, and 2 threads
- * with spinning off were no faster than 1 for lines up to 480 px. Lines run in parallel keep both cores
- * busy on one request without that overhead, and a busy pool worker wastes nothing.
+ * `intraOpNumThreads` threads work on each line. (onnxruntime-node runs a session synchronously on the
+ * calling thread, so two runs never overlap: lines cannot be read side by side within one thread, only
+ * split across intra-op threads. Measured on the 2-core box, quiet: a 480-px line 27.7 ms on one thread,
+ * 16.7 ms on two.)
  */
 export async function loadLineRecognizer(opts: SessionOptions = {}): Promise<LineRecognizer> {
   const assets = resolveModelAssets();
-  const lanes = opts.intraOpNumThreads ?? 1;
-  const [session, classes] = await Promise.all([loadOnnxSession(assets.recognition, { ...opts, intraOpNumThreads: 1 }), loadRecognitionDictionary(assets.dictionary)]);
+  const [session, classes] = await Promise.all([loadOnnxSession(assets.recognition, opts), loadRecognitionDictionary(assets.dictionary)]);
   // Warm-up at a wide line (see createOcrModels) that also proves the dictionary matches the model.
   const probe = { data: new Float32Array(3 * REC_HEIGHT * REC_WARM_UP_WIDTH), dims: [1, 3, REC_HEIGHT, REC_WARM_UP_WIDTH] };
   const classCount = (await session.run(probe)).dims[2];
   if (classCount !== classes.length) {
     throw new Error(`The recognition model has ${classCount} classes but the dictionary gives ${classes.length}.`);
   }
-  return { session, classes, lanes };
+  return { session, classes };
 }
 
 /**
@@ -130,7 +123,7 @@ export async function recognizeLines(image: RasterImage, quads: Quad[], ctx: Sta
     });
     const results: LineReading[] = new Array(jobs.length);
 
-    // One task per network input; `lanes` of them run at a time.
+    // One task per network input, run one after another (see loadLineRecognizer).
     const tasks: Array<() => Promise<void>> = [];
     const pack = opts.packShortLines ?? true;
     const shortOnes = pack ? jobs.map((_, j) => j).filter((j) => jobs[j].outW + PACK_GAP < REC_MIN_WIDTH) : [];
@@ -165,7 +158,7 @@ export async function recognizeLines(image: RasterImage, quads: Quad[], ctx: Sta
         results[j] = decode(out.data.subarray(b * frames * classCount, (b + 1) * frames * classCount), frames, classCount);
       });
     });
-    await runInLanes(tasks, rec.lanes ?? 1);
+    for (const task of tasks) await task();
 
     const readings: LineReading[] = new Array(quads.length);
     results.forEach((r, j) => {
@@ -176,15 +169,6 @@ export async function recognizeLines(image: RasterImage, quads: Quad[], ctx: Sta
   } finally {
     ctx.timings.recognize = (ctx.timings.recognize ?? 0) + (performance.now() - started);
   }
-}
-
-/** Runs the tasks, at most `lanes` at a time, in order of submission; rejects with the first failure. */
-async function runInLanes(tasks: Array<() => Promise<void>>, lanes: number): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < tasks.length) await tasks[next++]();
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, tasks.length)) }, lane));
 }
 
 const idNumberClassCache = new WeakMap<string[], Int32Array>();
@@ -427,9 +411,8 @@ export function fillLineTensor(image: RasterImage, line: LineGeometry, out: Floa
  * every smaller shape runs warm from its first request. Without this, photos of each new aspect ratio paid
  * that price in their first requests.
  *
- * @param opts.intraOpNumThreads detection's threads per inference, and recognition's lines read at once
- *   (each on one thread; see loadLineRecognizer). Default 1: one per pool worker
- * @param opts.recognitionLanes lines read at once, when it should differ from intraOpNumThreads
+ * @param opts.intraOpNumThreads threads per inference, detection's and recognition's. Default 1: one per pool worker
+ * @param opts.recognitionThreads recognition's threads, when they should differ from intraOpNumThreads
  * @param opts.detectWarmUpSide long side of the 4:3 detection warm-up input, in pixels (default 960, the
  *   largest `maxSide` the pipeline uses)
  * @example
@@ -437,11 +420,11 @@ export function fillLineTensor(image: RasterImage, line: LineGeometry, out: Floa
  *   const boxes = await models.detect(image, ctx, { maxSide: 640 });
  *   const lines = await models.recognize(image, boxes.map((b) => b.quad), ctx);
  */
-export async function createOcrModels(opts: SessionOptions & { detectWarmUpSide?: number; recognitionLanes?: number } = {}): Promise<OcrModels & { release(): Promise<void> }> {
+export async function createOcrModels(opts: SessionOptions & { detectWarmUpSide?: number; recognitionThreads?: number } = {}): Promise<OcrModels & { release(): Promise<void> }> {
   const assets = resolveModelAssets();
   // OpenCV (edges.ts, ≈ 2 s to compile its wasm) is loaded here with the models, so no request pays for it;
   // without it locate keeps the text-first quad.
-  const [detection, recognizer] = await Promise.all([loadOnnxSession(assets.detection, opts), loadLineRecognizer({ ...opts, intraOpNumThreads: opts.recognitionLanes ?? opts.intraOpNumThreads }), loadOpenCv().catch(() => undefined)]);
+  const [detection, recognizer] = await Promise.all([loadOnnxSession(assets.detection, opts), loadLineRecognizer({ ...opts, intraOpNumThreads: opts.recognitionThreads ?? opts.intraOpNumThreads }), loadOpenCv().catch(() => undefined)]);
   // Validation's place-name index (150–450 ms to build) too, before any request rather than during the first.
   loadPlaceNames();
   // Arena blocks are sized in bytes, so a 4:3 input covers both orientations of every photo up to 4:3.

@@ -15,7 +15,7 @@ import { createOcrModels } from './recognize.ts';
 import type { OcrModels, RecognitionResult, RecognizeRequest } from './types.ts';
 
 export interface WorkerOptions {
-  /** Threads one request may use: recognition's lanes (lines read at once, one thread each). */
+  /** Recognition's intra-op threads. */
   threadsPerWorker: number;
   /** Detection's intra-op threads. Default threadsPerWorker. */
   detectThreads?: number;
@@ -40,7 +40,7 @@ let modelsReady: Promise<OcrModels> | undefined;
 function loadModels(): Promise<OcrModels> {
   if (!modelsReady) {
     const started = performance.now();
-    modelsReady = createOcrModels({ intraOpNumThreads: options.detectThreads ?? options.threadsPerWorker, recognitionLanes: options.threadsPerWorker });
+    modelsReady = createOcrModels({ intraOpNumThreads: options.detectThreads ?? options.threadsPerWorker, recognitionThreads: options.threadsPerWorker });
     modelsReady.then(
       () => parentPort?.postMessage({ type: 'models-loaded', loadMs: performance.now() - started } satisfies WorkerEvent),
       (e: unknown) => parentPort?.postMessage({ type: 'models-failed', message: e instanceof Error ? e.message : String(e) } satisfies WorkerEvent),
