@@ -187,6 +187,59 @@ describe('generated cards', () => {
     expect(sides).toEqual([640]);
   }, 60_000);
 
+  /**
+   * A clean scan laid small on a large grey page: ≈ 0.3 detector pixels per card pixel at 640 px, where
+   * the lines read while locating used to be read again on the rectified card.
+   */
+  async function smallCardPhoto(): Promise<{ bytes: Buffer; fields: Record<string, string>; now: Date }> {
+    for await (const g of generateSet({ count: 1, seed: 17, cases: ['clean'] })) {
+      const card = await sharp(Buffer.from(g.bytes)).resize({ width: 1300 }).toBuffer();
+      const bytes = await sharp({ create: { width: 2400, height: 1800, channels: 3, background: { r: 128, g: 132, b: 126 } } })
+        .composite([{ input: card, left: 600, top: 500 }])
+        .jpeg({ quality: 92 })
+        .toBuffer();
+      return { bytes, fields: g.label.cards[0].fields as Record<string, string>, now: new Date(g.label.now) };
+    }
+    throw new Error('no card generated');
+  }
+
+  it('reads a small card in a large photo from the lines read while locating when every field checks out', async () => {
+    const photo = await smallCardPhoto();
+    const sides: Array<number | undefined> = [];
+    const counting: OcrModels = {
+      detect: (image, ctx, o) => {
+        sides.push(o?.maxSide);
+        return models.detect(image, ctx, o);
+      },
+      recognize: (image, quads, ctx, o) => models.recognize(image, quads, ctx, o),
+    };
+    const r = await runPipeline({ image: photo.bytes, now: photo.now, verbose: true }, counting);
+    for (const f of ID_FIELDS) if (photo.fields[f] != null) expect(r.idInfo[f], f).toBe(photo.fields[f]);
+    // No second detection on the rectified card.
+    expect(sides).toEqual([640]);
+    expect(r.diagnostics?.detectors.find((d) => d.name === 'locate.secondPass')?.fired).toBe(false);
+  }, 60_000);
+
+  it('reads the rectified card again when a field read while locating is not sure', async () => {
+    const photo = await smallCardPhoto();
+    const sides: Array<number | undefined> = [];
+    const unsure: OcrModels = {
+      detect: (image, ctx, o) => {
+        sides.push(o?.maxSide);
+        return models.detect(image, ctx, o);
+      },
+      recognize: async (image, quads, ctx, o) => {
+        const readings = await models.recognize(image, quads, ctx, o);
+        if (image.width === 856 && image.height === 540) return readings;
+        // Read from the photo: the same text, each character only 60% sure (the lines' confidence kept).
+        return readings.map((r) => ({ ...r, chars: r.chars.map((c) => ({ candidates: c.candidates.map((k, i) => (i === 0 ? { ...k, prob: 0.6 } : k)) })) }));
+      },
+    };
+    const r = await runPipeline({ image: photo.bytes, now: photo.now }, unsure);
+    for (const f of ID_FIELDS) if (photo.fields[f] != null) expect(r.idInfo[f], f).toBe(photo.fields[f]);
+    expect(sides).toEqual([640, 856]);
+  }, 60_000);
+
   it('reads an address whose first line the whole-image detection missed', async () => {
     // The held-out phone photo's detection at 960 px returned no box for 住址甘肃省临夏回族自治州, and the
     // lines read while locating were reused without it. Here the detector is made to miss that line.

@@ -13,6 +13,8 @@
  */
 import { CANONICAL_HEIGHT, CANONICAL_WIDTH, LAYOUTS, toCanonicalPixels } from '../domain/cardLayout.ts';
 import { isValidIdChecksum } from '../domain/idNumber.ts';
+import { isKnownNation } from '../domain/nations.ts';
+import { clearReading, rectifyAddress } from '../domain/placeNames.ts';
 import { isServiceError, ServiceError } from '../errors/catalogue.ts';
 import { computeAdvanced } from './advanced/index.ts';
 import { creteSharpness, qualityReport } from './advanced/quality.ts';
@@ -37,6 +39,19 @@ const REUSE_SCALE = 0.55;
  * well as at 960 px: synthetic set of 84 and real samples, no field lost against detecting at 960.
  */
 const FIRST_REUSE_SCALE = 0.48;
+/**
+ * Lines read while locating a card seen smaller than that (a card in a 12 MP photo: ≈ 0.3–0.45) are still
+ * used, saving a detection and a second reading of every value, when every field they give checks out
+ * (checksOut). Below this scale they are never trusted: the boxes are too coarse for a cut line to show.
+ */
+const TRUST_MIN_SCALE = 0.25;
+/** Every character of a trusted field must have been read at least this surely. */
+const TRUST_CHAR_PROB = 0.8;
+/** An address row followed by another must reach this share of the address box's width (a cut row ends short). */
+const TRUST_ROW_REACH = 0.8;
+/** A police authority as printed: a public security bureau (公安局, 公安分局) or a branch of one (…分局). */
+const AUTHORITY_SHAPE = /(公安局|公安分局|分局)$/;
+
 /**
  * A card whose values do not read like a card's (all covered by a hand or a sticker) is still a card when
  * this many separate lines of its printed labels sit where its layout puts them, at the right angle and
@@ -138,6 +153,40 @@ function coversValues(kind: CardKind, lines: TextLine[]): boolean {
       return cy > r.y0 && cy < y1 && x1 > r.x0 + reach;
     });
   });
+}
+
+/**
+ * Do fields read from small boxes leave no doubt? Every value of the face read, each character surely, no
+ * rule broken or correction made (validate's issues), and each value whole: the number's check character,
+ * the birth date and sex it implies, a known nation, an address starting with a real chain of place names
+ * whose rows (all but the last) run to the end of the address box, an authority ending with its organ, a
+ * validity period that has started. What small boxes get wrong — a letter-spaced label merged into a value,
+ * a line cut short — breaks one of these.
+ */
+function checksOut(kind: CardKind, read: { extracted: { fieldLines: Partial<Record<IdField, TextLine[]>> }; idInfo: IdInfo; issues: unknown[] }, now: Date): boolean {
+  const { idInfo, issues } = read;
+  const fieldLines = read.extracted.fieldLines;
+  const layout = LAYOUTS[kind];
+  const fields = Object.keys(layout.values) as IdField[];
+  if (issues.length > 0 || fields.some((f) => idInfo[f] === undefined)) return false;
+  const sure = fields.every((f) => (fieldLines[f] ?? []).every((l) => l.chars.every((c) => (c.candidates[0]?.prob ?? 0) >= TRUST_CHAR_PROB)));
+  if (!sure) return false;
+  if (layout.values.IdNum && !(/^\d{17}[\dX]$/.test(idInfo.IdNum ?? '') && isValidIdChecksum(idInfo.IdNum!))) return false;
+  if (layout.values.Name && !/^[\u4e00-\u9fff][\u4e00-\u9fff·]+$/.test(idInfo.Name ?? '')) return false;
+  if (layout.values.Nation && !isKnownNation(idInfo.Nation ?? '')) return false;
+  if (layout.values.Address) {
+    if (!rectifyAddress(clearReading(idInfo.Address ?? ''))?.place) return false;
+    const box = toCanonicalPixels(layout.values.Address.box);
+    const rows = fieldLines.Address ?? [];
+    const reach = rows.slice(0, -1).every((l) => Math.max(...l.box.map((p) => p.x)) >= box.x0 + TRUST_ROW_REACH * (box.x1 - box.x0));
+    if (!reach) return false;
+  }
+  if (layout.values.Authority && !AUTHORITY_SHAPE.test(idInfo.Authority ?? '')) return false;
+  if (layout.values.ValidDate) {
+    const m = /^(\d{4})\.(\d{2})\.(\d{2})-/.exec(idInfo.ValidDate ?? '');
+    if (!m || Date.UTC(+m[1], +m[2] - 1, +m[3]) > now.getTime()) return false;
+  }
+  return true;
 }
 
 /** Detects and reads the value lines on the rectified card (canonical pixels). */
@@ -318,26 +367,29 @@ function missingFields(read: CardReading): number {
  */
 async function readCard(decoded: DecodedImage, cards: FoundCard[], side: number, req: RecognizeRequest, config: IdCardConfig, models: OcrModels, ctx: StageContext): Promise<CardReading> {
   const target = chooseCard(cards, req.cardSide, config);
-  // Lines already read while locating are reused when they were read at a useful size and cover the
-  // value rows; otherwise detect and read again on the rectified card.
-  let lines = target.lines ?? [];
+  const toImage = invertHomography(target.homography);
+  /** Reads the number again where it needs it, then extracts and validates: the fields these lines give. */
+  const fieldsOf = async (read: TextLine[], rectified: boolean) => {
+    const lines = target.kind === 'BACK' ? read : rectified ? await rereadIdNumber(read, target.card, null, models, ctx) : await rereadIdNumber(read, decoded.image, (q) => mapQuad(toImage, q), models, ctx);
+    const extracted = await extractFields(target.kind, lines, ctx);
+    return { lines, extracted, ...(await validateFields(target.kind, extracted.idInfo, extracted.fieldLines, ctx)) };
+  };
+  // Lines already read while locating are reused when they were read at a useful size and cover the value
+  // rows, or, read smaller, when every field they give checks out (checksOut); otherwise the card is
+  // detected and read again on the rectified image.
+  const located = target.lines ?? [];
+  const scale = detectionScale(target, decoded.image, side);
+  const placed = coversValues(target.kind, located) && linesLevel(located);
   let secondPass = false;
-  if (detectionScale(target, decoded.image, side) < (side === LOCATE_FIRST_SIDE ? FIRST_REUSE_SCALE : REUSE_SCALE) || !coversValues(target.kind, lines) || !linesLevel(lines)) {
+  let fields = placed && scale >= TRUST_MIN_SCALE ? await fieldsOf(located, false) : undefined;
+  if (!fields || !(scale >= (side === LOCATE_FIRST_SIDE ? FIRST_REUSE_SCALE : REUSE_SCALE) || checksOut(target.kind, fields, ctx.now))) {
     const reread = await readRectified(target, models, ctx);
     if (reread.length > 0) {
-      lines = reread;
+      fields = await fieldsOf(reread, true);
       secondPass = true;
-    }
+    } else fields ??= await fieldsOf(located, false);
   }
-  if (target.kind !== 'BACK') {
-    const toImage = invertHomography(target.homography);
-    lines = secondPass
-      ? await rereadIdNumber(lines, target.card, null, models, ctx)
-      : await rereadIdNumber(lines, decoded.image, (q) => mapQuad(toImage, q), models, ctx);
-  }
-
-  const extracted = await extractFields(target.kind, lines, ctx);
-  const { idInfo, issues } = await validateFields(target.kind, extracted.idInfo, extracted.fieldLines, ctx);
+  const { lines, extracted, idInfo, issues } = fields;
 
   const framed = target.labelLines >= (target.kind === 'BACK' ? FRAME_LABEL_LINES_BACK : FRAME_LABEL_LINES);
   if (ID_FIELDS.every((f) => idInfo[f] === undefined)) {
