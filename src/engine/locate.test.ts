@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateOne, generateSet, parseNow } from '../synth/generate.ts';
 import { decodeImage } from './decode.ts';
-import { findAnchors, locateCards, orientQuad } from './locate.ts';
+import { clusterBoxes, findAnchors, locateCards, orientQuad } from './locate.ts';
 import { createOcrModels } from './recognize.ts';
 import type { OcrModels, Point, Quad, StageContext } from './types.ts';
 
@@ -18,6 +18,29 @@ describe('orientQuad', () => {
     // Reading downwards, the top-left of the text is the box's top-right corner.
     expect(down[0].x).toBeCloseTo(40, 6);
     expect(down[0].y).toBeCloseTo(10, 6);
+  });
+});
+
+describe('clusterBoxes', () => {
+  /** A horizontal box from (x, y), `length` long and `thickness` high, as locate describes it. */
+  const box = (x: number, y: number, length: number, thickness: number) => ({
+    box: {
+      box: { quad: [{ x, y }, { x: x + length, y }, { x: x + length, y: y + thickness }, { x, y: y + thickness }] as Quad, score: 1 },
+      angle: 0,
+      length,
+      thickness,
+    },
+  });
+  it('chains rows a line apart into one cluster and keeps a block far away apart', () => {
+    const card = [box(0, 0, 300, 30), box(0, 50, 200, 30), box(120, 100, 400, 30)];
+    const page = [box(1000, 0, 500, 20), box(1000, 30, 480, 20)];
+    const clusters = clusterBoxes([...card, ...page]);
+    expect(clusters.map((c) => c.length).sort()).toEqual([2, 3]);
+    expect(clusters.find((c) => c.length === 3)).toEqual(expect.arrayContaining(card));
+  });
+  it('chains boxes side by side on one row (a label and its value)', () => {
+    expect(clusterBoxes([box(0, 0, 60, 30), box(100, 0, 200, 30)])).toHaveLength(1);
+    expect(clusterBoxes([box(0, 0, 60, 30), box(200, 0, 200, 30)])).toHaveLength(2);
   });
 });
 
@@ -101,6 +124,26 @@ describe('locateCards on generated images', () => {
       expect(cards.map((k) => k.kind).sort(), g.file).toEqual(g.label.cards.map((k) => k.kind).sort());
     }
   }, 90_000);
+
+  it('finds every card of multi-card images when every card is wanted, sampling the papers beside them', async () => {
+    let quads = 0;
+    let sampled = 0;
+    let everything = 0;
+    const counting: OcrModels = { ...models, recognize: (img, q, c, o) => ((quads += q.length), models.recognize(img, q, c, o)) };
+    for await (const g of generateSet({ count: 6, seed: 4, cases: ['multi', 'photo'] })) {
+      const c = ctx();
+      const decoded = await decodeImage(g.bytes, c);
+      quads = 0;
+      const all = await locateCards(decoded, counting, c, { detectSide: 960, sufficient: () => 'all' });
+      sampled += quads;
+      quads = 0;
+      await locateCards(decoded, counting, c, { detectSide: 960 });
+      everything += quads;
+      if (g.label.case === 'multi') expect(all.map((k) => k.kind).sort(), g.file).toEqual(g.label.cards.map((k) => k.kind).sort());
+      else expect(all[0]?.kind, g.file).toBe(g.label.cards[0].kind);
+    }
+    expect(sampled).toBeLessThan(everything);
+  }, 180_000);
 
   it('finds nothing in an image without a card', async () => {
     for await (const g of generateSet({ count: 1, seed: 2, cases: ['no-card'] })) {

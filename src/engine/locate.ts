@@ -725,6 +725,68 @@ const READ_CHUNK = 8;
  */
 const PROMINENT_TEXT = 0.9;
 
+/**
+ * Once a card is settled and every card must still be seen (MultiCardDetect), the unread boxes outside the
+ * cards found are grouped into clusters (boxes closer than CLUSTER_GAP of their text height chain together:
+ * a card's rows, a printed page's paragraphs) and each cluster is sampled: its longest boxes, this share of
+ * them and at least SAMPLE_MIN. A cluster is read whole only when its sample shows a card's value
+ * (CARD_VALUE_TEXT): a second card's longest lines are its number or birth date, or its validity and
+ * authority, while a page's seldom are.
+ */
+const SAMPLE_SHARE = 0.25;
+const SAMPLE_MIN = 3;
+const CLUSTER_GAP = 1.5;
+
+/** Gap between two boxes, px: the distance between their long axes less their half thicknesses. */
+function boxGap(a: OrientedBox, b: OrientedBox): number {
+  const seg = (o: OrientedBox) => {
+    const c = centreOf(o.box.quad);
+    const t = (o.angle * Math.PI) / 180;
+    const h = Math.max(0, o.length - o.thickness) / 2;
+    return [{ x: c.x - Math.cos(t) * h, y: c.y - Math.sin(t) * h }, { x: c.x + Math.cos(t) * h, y: c.y + Math.sin(t) * h }] as const;
+  };
+  const [a0, a1] = seg(a);
+  const [b0, b1] = seg(b);
+  const d = Math.min(pointToSegment(a0, b0, b1), pointToSegment(a1, b0, b1), pointToSegment(b0, a0, a1), pointToSegment(b1, a0, a1));
+  return Math.max(0, d - (a.thickness + b.thickness) / 2);
+}
+
+function pointToSegment(p: Point, a: Point, b: Point): number {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const len2 = dx * dx + dy * dy;
+  const t = len2 > 0 ? Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2)) : 0;
+  return Math.hypot(p.x - a.x - t * dx, p.y - a.y - t * dy);
+}
+
+/** Boxes chained by gaps under CLUSTER_GAP × the larger text height (union-find over all pairs). */
+export function clusterBoxes<T extends { box: OrientedBox }>(items: T[]): T[][] {
+  const parent = items.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  for (let i = 0; i < items.length; i++) {
+    for (let j = i + 1; j < items.length; j++) {
+      const a = items[i].box;
+      const b = items[j].box;
+      if (boxGap(a, b) <= CLUSTER_GAP * Math.max(a.thickness, b.thickness)) parent[find(i)] = find(j);
+    }
+  }
+  const groups = new Map<number, T[]>();
+  items.forEach((it, i) => {
+    const r = find(i);
+    groups.set(r, [...(groups.get(r) ?? []), it]);
+  });
+  return [...groups.values()];
+}
+
+/**
+ * Value-shaped text a card's longest lines carry: part of the number, a printed birth date, a validity date,
+ * a police authority. Labels alone do not count: papers lying beside a card print them too (forms, the
+ * 居民身份证法), and a card shown by its labels alone is no second card (pipeline.ts showsCardValues).
+ */
+const CARD_VALUE_TEXT = /\d{8,}|\d{4}\s*年|\d{4}[.\-]\d{1,2}[.\-]\d{1,2}|公安|派出所/;
+/** Boxes at least this many times longer than high are sampled: every value line above is (≥ 4 characters). */
+const SAMPLE_ELONGATION = 3;
+
 /** A card is settled when its evidence leaves no doubt: three items, or a checked number and one more. */
 function decisive(c: FittedCard): boolean {
   const keys = new Set(c.evidence.map((e) => e.key));
@@ -748,9 +810,9 @@ interface DirectionGroup {
  * with confidence: Chinese read upside down comes out with low confidence (digits like 0 1 8 do not, so
  * they alone do not decide).
  */
-async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrModels, ctx: StageContext): Promise<{ lines: TextLine[]; dir: number; rest: OrientedBox[] }> {
+async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrModels, ctx: StageContext, probeLines = PROBE_LINES): Promise<{ lines: TextLine[]; dir: number; rest: OrientedBox[] }> {
   const byLength = g.members.slice().sort((a, b) => b.length - a.length);
-  const probe = byLength.slice(0, PROBE_LINES);
+  const probe = byLength.slice(0, probeLines);
   let dir = g.forward;
   let lines = await readOriented(image, probe, dir, models, ctx);
   if (!confidentlyUpright(lines)) {
@@ -760,7 +822,7 @@ async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrMode
       lines = reversed;
     }
   }
-  return { lines, dir, rest: byLength.slice(PROBE_LINES) };
+  return { lines, dir, rest: byLength.slice(probeLines) };
 }
 
 const bySize = (a: Unread, b: Unread) => b.box.length * b.box.thickness - a.box.length * a.box.thickness;
@@ -791,7 +853,8 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
   let pending: Unread[] = [];
   const probeNext = async (index = 0) => {
     const [g] = unprobed.splice(index, 1);
-    const p = await probeGroup(image, g, models, ctx);
+    // With a card settled, another group is only sampled (sampleClusters): its direction from fewer lines.
+    const p = await probeGroup(image, g, models, ctx, cards?.some(decisive) ? SAMPLE_MIN : PROBE_LINES);
     lines.push(...p.lines);
     pending = [...pending, ...p.rest.map((box) => ({ box, dir: p.dir }))].sort(bySize);
   };
@@ -804,8 +867,34 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     });
     return best;
   };
+  /**
+   * Every card must be seen and one is settled: the boxes inside the cards found are read, and of the rest
+   * each cluster's sample (SAMPLE_SHARE), then the clusters whose sample shows card text. A 12 MP photo of a
+   * card on printed pages then costs a few lines per page instead of all of them.
+   */
+  const sampleClusters = async (items: Unread[]) => {
+    const areas = (cards ?? []).map((c) => growQuad(c.quad, 0.06));
+    const inCard = (u: Unread) => areas.some((a) => pointInQuad(centreOfQuad(u.box.box.quad), a));
+    const clusters = clusterBoxes(items.filter((u) => !inCard(u)));
+    const samples = clusters.map((c) =>
+      c
+        .filter((u) => u.box.length >= SAMPLE_ELONGATION * u.box.thickness)
+        .sort((a, b) => b.box.length - a.box.length)
+        .slice(0, Math.max(SAMPLE_MIN, Math.ceil(SAMPLE_SHARE * c.length))),
+    );
+    const before = lines.length;
+    await read([...items.filter(inCard), ...samples.flat()]);
+    const shown = lines.slice(before).filter((l) => CARD_VALUE_TEXT.test(l.text)).map((l) => centreOfQuad(l.box));
+    const near = (u: Unread) => {
+      const c = centreOfQuad(u.box.box.quad);
+      return shown.some((p) => Math.hypot(p.x - c.x, p.y - c.y) < 1);
+    };
+    const rest = clusters.flatMap((c, i) => (samples[i].some(near) ? c.filter((u) => !samples[i].includes(u)) : []));
+    if (rest.length > 0) await read(rest);
+  };
+  let cards: FittedCard[] | undefined;
   await probeNext(Math.max(0, largestUnprobed()));
-  let cards = fitCards(lines);
+  cards = fitCards(lines);
   while (true) {
     const wanted = cards.find((c) => decisive(c) && sufficient(c) === 'card');
     if (wanted) {
@@ -836,6 +925,7 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     } else {
       const g = largestUnprobed();
       if (g >= 0 && (pending.length === 0 || Math.max(...unprobed[g].members.map(size)) > size(pending[0].box))) await probeNext(g);
+      else if (pending.length > 0 && cards.some(decisive)) await sampleClusters(pending.splice(0));
       else if (pending.length > 0) await read(pending.splice(0, READ_CHUNK));
       else return cards;
     }
