@@ -49,11 +49,14 @@ export function readProcStatus(pid: number, field: 'VmHWM' | 'VmRSS'): number | 
   }
 }
 
-/** Starts `node --import tsx bench/serve.ts` (one process: its RSS is the server's, workers included). */
+/**
+ * Starts `node --import tsx bench/serve.ts` (one process: its RSS is the server's, workers included), with
+ * glibc's malloc arenas capped as `npm start` caps them (MALLOC_ARENA_MAX=2 unless set).
+ */
 export async function startServer(creds: ServerCredentials = benchCredentials()): Promise<ServerHandle> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, 'serve.ts')], {
     cwd: REPO_DIR,
-    env: { ...process.env, BENCH_SECRET_ID: creds.secretId, BENCH_SECRET_KEY: creds.secretKey, BENCH_BUCKET: creds.bucket },
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, BENCH_SECRET_ID: creds.secretId, BENCH_SECRET_KEY: creds.secretKey, BENCH_BUCKET: creds.bucket },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
 
   const t0 = performance.now();
-  const engine = await loadEngine('pool', { workers: config.workers, maxQueue: config.maxQueue });
+  const engine = await loadEngine('pool', { workers: config.workers, maxQueue: config.maxQueue, heapMb: config.workerHeapMb });
   if (!engine.recognizer) throw new Error(`engine not loaded: ${engine.loadError}`);
   const store = new LocalDiskStore(dataDir);
   await store.init();

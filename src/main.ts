@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   await store.init();
   // Imported lazily: loading ONNX models is the slow part of start-up and the engine is its own module.
   const { createRecognizer } = await import('./engine/index.ts');
-  const recognizer = await createRecognizer({ workers: config.workers, maxQueue: config.maxQueue });
+  const recognizer = await createRecognizer({ workers: config.workers, maxQueue: config.maxQueue, heapMb: config.workerHeapMb });
   const app = buildApp({ config, store, recognizer, logger: true });
 
   let closing = false;

@@ -31,8 +31,8 @@ describe('configuration', () => {
   });
 
   it('reads every variable', () => {
-    const c = loadConfig(env({ PORT: '9000', HOST: '0.0.0.0', IDCARD_HOST_SUFFIXES: 'myqcloud.com, example.test', IDCARD_WORKERS: '3', IDCARD_MAX_QUEUE: '50', IDCARD_SECRET_ID: 'AKIDENVPAIR0000', IDCARD_SECRET_KEY: 'EnvPairSecretKey0000' }));
-    expect(c).toMatchObject({ port: 9000, host: '0.0.0.0', hostSuffixes: ['myqcloud.com', 'example.test'], workers: 3, maxQueue: 50 });
+    const c = loadConfig(env({ PORT: '9000', HOST: '0.0.0.0', IDCARD_HOST_SUFFIXES: 'myqcloud.com, example.test', IDCARD_WORKERS: '3', IDCARD_MAX_QUEUE: '50', IDCARD_WORKER_HEAP_MB: '96', IDCARD_SECRET_ID: 'AKIDENVPAIR0000', IDCARD_SECRET_KEY: 'EnvPairSecretKey0000' }));
+    expect(c).toMatchObject({ port: 9000, host: '0.0.0.0', hostSuffixes: ['myqcloud.com', 'example.test'], workers: 3, maxQueue: 50, workerHeapMb: 96 });
     expect(c.credentials.map((x) => x.secretId)).toEqual(['AKIDENVPAIR0000']);
   });
 

@@ -43,6 +43,8 @@ export interface ServiceConfig {
   workers?: number;
   /** Recognition requests allowed to wait for a worker before SlowDown (IDCARD_MAX_QUEUE, default: recognizer's). */
   maxQueue?: number;
+  /** Initial V8 heap of each recognition worker, MB; 0 = V8's default (IDCARD_WORKER_HEAP_MB, default: recognizer's). */
+  workerHeapMb?: number;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +65,7 @@ const ENV_KEYS = [
   'IDCARD_MAX_CLOCK_SKEW',
   'IDCARD_WORKERS',
   'IDCARD_MAX_QUEUE',
+  'IDCARD_WORKER_HEAP_MB',
 ] as const;
 
 const CREDENTIAL_KEYS = ['secretId', 'secretKey', 'buckets', 'prefix', 'actions'] as const;
@@ -191,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxClockSkewSeconds: integer(env, 'IDCARD_MAX_CLOCK_SKEW', 0, 86_400, 900),
     workers: integer(env, 'IDCARD_WORKERS', 1, 256),
     maxQueue: integer(env, 'IDCARD_MAX_QUEUE', 0, 100_000),
+    workerHeapMb: integer(env, 'IDCARD_WORKER_HEAP_MB', 0, 16_384),
   });
 }
 
