@@ -36,6 +36,17 @@ function apiBirth(printed: string): string {
   return `${y}/${m}/${d}`;
 }
 
+/** `base` with the long side of every detection it runs recorded in `sides` (and another recogniser, if given). */
+function recordingSides(base: OcrModels, sides: Array<number | undefined>, recognize: OcrModels['recognize'] = (image, quads, ctx, o) => base.recognize(image, quads, ctx, o)): OcrModels {
+  return {
+    detect: (image, ctx, o) => {
+      sides.push(o?.maxSide);
+      return base.detect(image, ctx, o);
+    },
+    recognize,
+  };
+}
+
 let models: OcrModels & { release(): Promise<void> };
 beforeAll(async () => {
   models = await createOcrModels({ intraOpNumThreads: 2 });
@@ -173,13 +184,7 @@ describe('generated cards', () => {
 
   it('reads a clean scan from a single 640 px detection (adaptive detection size)', async () => {
     const sides: Array<number | undefined> = [];
-    const counting: OcrModels = {
-      detect: (image, ctx, o) => {
-        sides.push(o?.maxSide);
-        return models.detect(image, ctx, o);
-      },
-      recognize: (image, quads, ctx, o) => models.recognize(image, quads, ctx, o),
-    };
+    const counting = recordingSides(models, sides);
     for await (const g of generateSet({ count: 1, seed: 11, cases: ['clean'] })) {
       const r = await runPipeline({ image: g.bytes, now: new Date(g.label.now) }, counting);
       expect(r.idInfo.IdNum).toBe(g.label.cards[0].fields.IdNum);
@@ -206,13 +211,7 @@ describe('generated cards', () => {
   it('reads a small card in a large photo from the lines read while locating when every field checks out', async () => {
     const photo = await smallCardPhoto();
     const sides: Array<number | undefined> = [];
-    const counting: OcrModels = {
-      detect: (image, ctx, o) => {
-        sides.push(o?.maxSide);
-        return models.detect(image, ctx, o);
-      },
-      recognize: (image, quads, ctx, o) => models.recognize(image, quads, ctx, o),
-    };
+    const counting = recordingSides(models, sides);
     const r = await runPipeline({ image: photo.bytes, now: photo.now, verbose: true }, counting);
     for (const f of ID_FIELDS) if (photo.fields[f] != null) expect(r.idInfo[f], f).toBe(photo.fields[f]);
     // No second detection on the rectified card.
@@ -223,18 +222,12 @@ describe('generated cards', () => {
   it('reads the rectified card again when a field read while locating is not sure', async () => {
     const photo = await smallCardPhoto();
     const sides: Array<number | undefined> = [];
-    const unsure: OcrModels = {
-      detect: (image, ctx, o) => {
-        sides.push(o?.maxSide);
-        return models.detect(image, ctx, o);
-      },
-      recognize: async (image, quads, ctx, o) => {
-        const readings = await models.recognize(image, quads, ctx, o);
-        if (image.width === 856 && image.height === 540) return readings;
-        // Read from the photo: the same text, each character only 60% sure (the lines' confidence kept).
-        return readings.map((r) => ({ ...r, chars: r.chars.map((c) => ({ candidates: c.candidates.map((k, i) => (i === 0 ? { ...k, prob: 0.6 } : k)) })) }));
-      },
-    };
+    const unsure = recordingSides(models, sides, async (image, quads, ctx, o) => {
+      const readings = await models.recognize(image, quads, ctx, o);
+      if (image.width === 856 && image.height === 540) return readings;
+      // Read from the photo: the same text, each character only 60% sure (the lines' confidence kept).
+      return readings.map((r) => ({ ...r, chars: r.chars.map((c) => ({ candidates: c.candidates.map((k, i) => (i === 0 ? { ...k, prob: 0.6 } : k)) })) }));
+    });
     const r = await runPipeline({ image: photo.bytes, now: photo.now }, unsure);
     for (const f of ID_FIELDS) if (photo.fields[f] != null) expect(r.idInfo[f], f).toBe(photo.fields[f]);
     expect(sides).toEqual([640, 856]);
