@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clearReading, rectifyAddress, rectifyAuthority, townshipsOf, type CharReading } from './placeNames.ts';
+import { clearReading, isRealAuthority, rectifyAddress, rectifyAuthority, townshipsOf, type CharReading } from './placeNames.ts';
 
 /** A reading whose characters are all clear except `doubt`: index → [best, prob, ...alternatives]. */
 function reading(text: string, doubt: Record<number, { prob: number; alternatives?: Array<[string, number]> }> = {}): CharReading[] {
@@ -102,6 +102,25 @@ describe('rectifyAuthority: the place a public security organ is named after', (
   it('needs a hint where several counties are equally close (激浦县: 溆浦, 合浦, 漳浦, 霞浦, 洛浦)', () => {
     expect(rectifyAuthority(clearReading('激浦县公安局'))).toBeUndefined();
     expect(rectifyAuthority(clearReading('激浦县公安局'), [{ province: '湖南省', city: '怀化市', county: '溆浦县' }])?.text).toBe('溆浦县公安局');
+  });
+});
+
+describe('isRealAuthority: an authority made of real names throughout', () => {
+  it.each([
+    ['瑞金市公安局', true],
+    ['应县公安局', true],
+    ['北京市公安局', true],
+    ['南京市公安局溧水分局', true],
+    ['北京市公安局朝阳分局', true],
+    ['重庆市公安局渝北区分局', true],
+    ['上海市公安局浦东分局', true],
+    ['南京市公安局水分局', false], // 溧 dropped: 水 is no district of 南京
+    ['南京市公安局朝阳分局', false], // 朝阳 is Beijing's
+    ['孟县公安局', false],
+    ['怀来具公女局', false],
+    ['霍城县派出所', false],
+  ])('%s → %s', (text, real) => {
+    expect(isRealAuthority(text)).toBe(real);
   });
 });
 

@@ -445,6 +445,29 @@ export function rectifyAuthority(reading: readonly CharReading[], hints: readonl
   return { text: best.text + textOf(reading, placeLength), changed: ['authority'], place: best.chain?.place };
 }
 
+/** The authority-table entries named exactly `name`. */
+function authorityNamed(name: string): PlaceChain[] {
+  const n = [...name].length;
+  return exactPrefixes(loadPlaceNames().authorityTrie, clearReading(name)).filter((c) => [...c.text].length === n);
+}
+
+/**
+ * Is the authority made of real names throughout: a county's or a city's bureau (…县公安局, …市公安局), or a
+ * city bureau's branch named after one of that city's districts or counties (南京市公安局溧水分局,
+ * …公安局朝阳区分局)? A reading that dropped or changed a character of a name is not, even when it still
+ * ends like an authority (南京市公安局水分局).
+ */
+export function isRealAuthority(text: string): boolean {
+  const bureau = /^(.+?)公安局$/.exec(text);
+  if (bureau) return authorityNamed(bureau[1]).length > 0;
+  const branch = /^(.+?)公安局(.+?)分局$/.exec(text);
+  if (!branch) return false;
+  const cities = authorityNamed(branch[1]).filter((c) => c.place.county === '');
+  if (cities.length === 0) return false;
+  const districts = [branch[2], ...['区', '县', '市', '旗', '新区'].map((s) => branch[2] + s)].flatMap(authorityNamed);
+  return districts.some((d) => cities.some((c) => d.place.city === c.place.city && d.place.province === c.place.province));
+}
+
 /** Reading of a text whose every character was read clearly (tests, and text without per-character data). */
 export function clearReading(text: string): CharReading[] {
   return [...text].map((char) => ({ char, prob: 1, alternatives: [] }));

@@ -14,7 +14,7 @@
 import { CANONICAL_HEIGHT, CANONICAL_WIDTH, LAYOUTS, toCanonicalPixels } from '../domain/cardLayout.ts';
 import { isValidIdChecksum } from '../domain/idNumber.ts';
 import { isKnownNation } from '../domain/nations.ts';
-import { clearReading, rectifyAddress } from '../domain/placeNames.ts';
+import { clearReading, isRealAuthority, rectifyAddress } from '../domain/placeNames.ts';
 import { isServiceError, ServiceError } from '../errors/catalogue.ts';
 import { computeAdvanced } from './advanced/index.ts';
 import { creteSharpness, qualityReport } from './advanced/quality.ts';
@@ -49,8 +49,6 @@ const TRUST_MIN_SCALE = 0.25;
 const TRUST_CHAR_PROB = 0.8;
 /** An address row followed by another must reach this share of the address box's width (a cut row ends short). */
 const TRUST_ROW_REACH = 0.8;
-/** A police authority as printed: a public security bureau (公安局, 公安分局) or a branch of one (…分局). */
-const AUTHORITY_SHAPE = /(公安局|公安分局|分局)$/;
 
 /**
  * A card whose values do not read like a card's (all covered by a hand or a sticker) is still a card when
@@ -159,9 +157,9 @@ function coversValues(kind: CardKind, lines: TextLine[]): boolean {
  * Do fields read from small boxes leave no doubt? Every value of the face read, each character surely, no
  * rule broken or correction made (validate's issues), and each value whole: the number's check character,
  * the birth date and sex it implies, a known nation, an address starting with a real chain of place names
- * whose rows (all but the last) run to the end of the address box, an authority ending with its organ, a
- * validity period that has started. What small boxes get wrong — a letter-spaced label merged into a value,
- * a line cut short — breaks one of these.
+ * whose rows (all but the last) run to the end of the address box, an authority of real names throughout
+ * (placeNames.ts isRealAuthority), a validity period that has started. What small boxes get wrong — a
+ * letter-spaced label merged into a value, a line cut short, a character dropped — breaks one of these.
  */
 function checksOut(kind: CardKind, read: { extracted: { fieldLines: Partial<Record<IdField, TextLine[]>> }; idInfo: IdInfo; issues: unknown[] }, now: Date): boolean {
   const { idInfo, issues } = read;
@@ -181,7 +179,7 @@ function checksOut(kind: CardKind, read: { extracted: { fieldLines: Partial<Reco
     const reach = rows.slice(0, -1).every((l) => Math.max(...l.box.map((p) => p.x)) >= box.x0 + TRUST_ROW_REACH * (box.x1 - box.x0));
     if (!reach) return false;
   }
-  if (layout.values.Authority && !AUTHORITY_SHAPE.test(idInfo.Authority ?? '')) return false;
+  if (layout.values.Authority && !isRealAuthority(idInfo.Authority ?? '')) return false;
   if (layout.values.ValidDate) {
     const m = /^(\d{4})\.(\d{2})\.(\d{2})-/.exec(idInfo.ValidDate ?? '');
     if (!m || Date.UTC(+m[1], +m[2] - 1, +m[3]) > now.getTime()) return false;
