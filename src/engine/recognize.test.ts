@@ -150,6 +150,33 @@ describe('ctcGreedyDecode', () => {
     expect(r.chars[0].candidates[0].prob).toBeCloseTo(0.2 / 0.4, 6);
   });
 
+  it('decodes random softmax frames exactly as a full argmax over every class does', () => {
+    const big = Array.from({ length: 40 }, (_, i) => String.fromCharCode(0x4e00 + i));
+    const cls = ['', ...big];
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const T = 300;
+    const C = cls.length;
+    const probs = new Float32Array(T * C);
+    for (let t = 0; t < T; t++) {
+      // Peaked like the recogniser's frames: one class (often the blank) takes most of the mass.
+      const peak = rand() < 0.6 ? 0 : Math.floor(rand() * C);
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += probs[t * C + c] = (c === peak ? 5 + 40 * rand() : rand() * rand());
+      for (let c = 0; c < C; c++) probs[t * C + c] /= sum;
+    }
+    // Reference: best path by a full scan of each frame.
+    let text = '';
+    let prev = -1;
+    for (let t = 0; t < T; t++) {
+      let best = 0;
+      for (let c = 1; c < C; c++) if (probs[t * C + c] > probs[t * C + best]) best = c;
+      if (best !== prev && best !== 0) text += cls[best];
+      prev = best;
+    }
+    expect(ctcGreedyDecode(probs, T, C, cls).text).toBe(text);
+  });
+
   it('gives an empty reading with confidence 0 for all-blank frames', () => {
     expect(ctcGreedyDecode(frames([[1, 0, 0, 0]]), 1, 4, classes)).toEqual({ text: '', confidence: 0, chars: [] });
   });

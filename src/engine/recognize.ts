@@ -209,15 +209,25 @@ export function ctcGreedyDecode(probs: Float32Array, frames: number, classCount:
     const base = t * classCount;
     let best = 0;
     let bestProb = -1;
+    // A frame is a softmax (it sums to 1), so a class over one half is its maximum: the scan stops there.
+    // Most frames are blank (class 0, scanned first) at > 0.5, so most of the 6625 classes are never read.
     if (allowed) {
       for (let k = 0; k < allowed.length; k++) {
         const p = probs[base + allowed[k]];
-        if (p > bestProb) { bestProb = p; best = allowed[k]; }
+        if (p > bestProb) {
+          bestProb = p;
+          best = allowed[k];
+          if (p > 0.5) break;
+        }
       }
     } else {
       for (let c = 0; c < classCount; c++) {
         const p = probs[base + c];
-        if (p > bestProb) { bestProb = p; best = c; }
+        if (p > bestProb) {
+          bestProb = p;
+          best = c;
+          if (p > 0.5) break;
+        }
       }
     }
     if (best !== prevBest) flush();
