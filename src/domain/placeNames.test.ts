@@ -83,6 +83,8 @@ describe('rectifyAuthority: the place a public security organ is named after', (
   it.each([
     ['景宁窗族自治县公安局', '景宁畲族自治县公安局'],
     ['岩满族自治县公安局', '岫岩满族自治县公安局'],
+    ['关沙雅县公安局', '沙雅县公安局'], // the label 签发机关's last character, split off by its letter-spacing
+    ['机关应县公安局', '应县公安局'],
   ])('%s → %s', (read, want) => {
     expect(rectifyAuthority(clearReading(read))?.text).toBe(want);
   });

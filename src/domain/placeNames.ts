@@ -438,7 +438,14 @@ export function rectifyAuthority(reading: readonly CharReading[], hints: readonl
   const placeLength = [...text.slice(0, organ.index)].length;
   const place = reading.slice(0, placeLength);
   const tables = loadPlaceNames();
-  if (exactPrefixes(tables.authorityTrie, place).some((c) => [...c.text].length === placeLength)) return undefined;
+  const exactly = (from: number) => exactPrefixes(tables.authorityTrie, place.slice(from)).find((c) => [...c.text].length === placeLength - from);
+  if (exactly(0)) return undefined;
+  // One or two stray characters before a real name: what is left of the label 签发机关 when its letter-spacing
+  // split it (关沙雅县公安局), or a mark beside it. The organ is named after the place alone.
+  for (const k of [1, 2]) {
+    const found = placeLength - k >= 2 ? exactly(k) : undefined;
+    if (found) return { text: textOf(reading, k), changed: ['stray'], place: found.place };
+  }
   const matches = alignTrie(tables.authorityTrie, place, 0, placeLength, true, AUTHORITY_PRUNE);
   const best = decide(matches, AUTHORITY_PRUNE, 3, (m) => hints.some((h) => m.text === h.county || m.text === h.city));
   if (!best) return undefined;
