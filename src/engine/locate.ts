@@ -783,7 +783,7 @@ export function clusterBoxes<T extends { box: OrientedBox }>(items: T[]): T[][] 
  * a police authority. Labels alone do not count: papers lying beside a card print them too (forms, the
  * 居民身份证法), and a card shown by its labels alone is no second card (pipeline.ts showsCardValues).
  */
-const CARD_VALUE_TEXT = /\d{8,}|\d{4}\s*年|\d{4}[.\-]\d{1,2}[.\-]\d{1,2}|公安|派出所/;
+export const CARD_VALUE_TEXT = /\d{8,}|\d{4}\s*年|\d{4}[.\-]\d{1,2}[.\-]\d{1,2}|公安|派出所/;
 /** Boxes at least this many times longer than high are sampled: every value line above is (≥ 4 characters). */
 const SAMPLE_ELONGATION = 3;
 

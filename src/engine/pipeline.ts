@@ -22,7 +22,7 @@ import { downscaleRaster, lumaPlane } from './advanced/raster.ts';
 import { decodeImage } from './decode.ts';
 import { extractFields, sliceLine } from './extract.ts';
 import { invertHomography, mapQuad } from './geometry.ts';
-import { LOCATE_DETECT_SIDE, LOCATE_FIRST_SIDE, locateCards, type FoundCard, type Sufficiency } from './locate.ts';
+import { CARD_VALUE_TEXT, LOCATE_DETECT_SIDE, LOCATE_FIRST_SIDE, locateCards, type FoundCard, type Sufficiency } from './locate.ts';
 import { DEFAULT_CONFIG, ID_FIELDS, type CardKind, type DecodedImage, type DetectorReport, type IdCardConfig, type IdField, type IdInfo, type LocatedCard, type OcrModels, type Quad, type RasterImage, type RecognitionResult, type RecognizeRequest, type StageContext, type TextLine } from './types.ts';
 import { validateFields } from './validate.ts';
 
@@ -95,10 +95,11 @@ function serves(kind: CardKind, side: 'FRONT' | 'BACK'): boolean {
 
 /**
  * Value-shaped text a card's lines read while locating should hold: part of the number, a printed birth
- * date, a validity date, a police authority or the sex. Labels alone also turn up in other documents lying
- * beside a card (forms printing 姓名 性别 民族…), which must neither be read nor counted as a second card.
+ * date, a validity date, a police authority (locate.ts CARD_VALUE_TEXT) or the sex. Labels alone also turn
+ * up in other documents lying beside a card (forms printing 姓名 性别 民族…), which must neither be read nor
+ * counted as a second card.
  */
-const CARD_VALUE_SHAPE = /\d{8,}|\d{4}\s*年|\d{4}[.\-]\d{1,2}[.\-]\d{1,2}|公安|派出所|性别\s*[男女]|^[男女]$/;
+const CARD_VALUE_SHAPE = new RegExp(`${CARD_VALUE_TEXT.source}|性别\\s*[男女]|^[男女]$`);
 
 function showsCardValues(card: LocatedCard): boolean {
   return !card.lines || card.lines.length === 0 || card.lines.some((l) => CARD_VALUE_SHAPE.test(l.text));
