@@ -793,6 +793,22 @@ function decisive(c: FittedCard): boolean {
   return keys.size >= 3 || (keys.size >= 2 && c.evidence.some((e) => e.key === '#IdNum' && e.checksum));
 }
 
+/**
+ * Is the box wholly inside the card's portrait or emblem (grown by PICTURE_MARGIN of the card)? Nothing
+ * there is text the card's reading needs: a lone star of the emblem, a collar edge (a clean back read ★ and
+ * I there, one padded network input). A line that runs into the area from the values keeps its outer end
+ * outside and is read.
+ */
+function inPicture(card: FittedCard, b: OrientedBox): boolean {
+  const layout = LAYOUTS[card.kind];
+  const areas = [layout.portrait, layout.emblem].filter((a): a is NormBox => a !== undefined);
+  const corners = mapQuad(card.h, b.box.quad);
+  return areas.some(([x0, y0, x1, y1]) =>
+    corners.every((p) => p.x / CANONICAL_WIDTH >= x0 - PICTURE_MARGIN && p.x / CANONICAL_WIDTH <= x1 + PICTURE_MARGIN && p.y / CANONICAL_HEIGHT >= y0 - PICTURE_MARGIN && p.y / CANONICAL_HEIGHT <= y1 + PICTURE_MARGIN),
+  );
+}
+const PICTURE_MARGIN = 0.02;
+
 /** The quad grown about its centre by `f` of its size (a fit a few percent off must not leave a line out). */
 function growQuad(q: Quad, f: number): Quad {
   const c = { x: (q[0].x + q[1].x + q[2].x + q[3].x) / 4, y: (q[0].y + q[1].y + q[2].y + q[3].y) / 4 };
@@ -812,7 +828,11 @@ interface DirectionGroup {
  */
 async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrModels, ctx: StageContext, probeLines = PROBE_LINES): Promise<{ lines: TextLine[]; dir: number; rest: OrientedBox[] }> {
   const byLength = g.members.slice().sort((a, b) => b.length - a.length);
-  const probe = byLength.slice(0, probeLines);
+  // Text runs tell the direction; a near-square box (the emblem's star, one letter-spaced character) reads
+  // the same either way and, read first, escapes the card's picture-area check (inPicture).
+  const runs = byLength.filter((b) => b.length >= DIRECTION_RATIO * b.thickness);
+  const probe = (runs.length >= 2 ? runs : byLength).slice(0, probeLines);
+  const rest = byLength.filter((b) => !probe.includes(b));
   let dir = g.forward;
   let lines = await readOriented(image, probe, dir, models, ctx);
   if (!confidentlyUpright(lines)) {
@@ -822,7 +842,7 @@ async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrMode
       lines = reversed;
     }
   }
-  return { lines, dir, rest: byLength.slice(probeLines) };
+  return { lines, dir, rest };
 }
 
 const bySize = (a: Unread, b: Unread) => b.box.length * b.box.thickness - a.box.length * a.box.thickness;
@@ -845,9 +865,7 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     return fitCards(lines);
   }
   const read = async (items: Unread[]) => {
-    for (const dir of new Set(items.map((u) => u.dir))) {
-      lines.push(...(await readOriented(image, items.filter((u) => u.dir === dir).map((u) => u.box), dir, models, ctx)));
-    }
+    if (items.length > 0) lines.push(...(await readBoxes(image, items, models, ctx)));
   };
   const unprobed = groups.slice();
   let pending: Unread[] = [];
@@ -875,6 +893,7 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
   const sampleClusters = async (items: Unread[]) => {
     const areas = (cards ?? []).map((c) => growQuad(c.quad, 0.06));
     const inCard = (u: Unread) => areas.some((a) => pointInQuad(centreOfQuad(u.box.box.quad), a));
+    const pictured = (u: Unread) => (cards ?? []).some((c, i) => pointInQuad(centreOfQuad(u.box.box.quad), areas[i]) && inPicture(c, u.box));
     const clusters = clusterBoxes(items.filter((u) => !inCard(u)));
     const samples = clusters.map((c) =>
       c
@@ -883,7 +902,8 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
         .slice(0, Math.max(SAMPLE_MIN, Math.ceil(SAMPLE_SHARE * c.length))),
     );
     const before = lines.length;
-    await read([...items.filter(inCard), ...samples.flat()]);
+    await read(items.filter((u) => inCard(u) && !pictured(u)));
+    await read(samples.flat());
     const shown = lines.slice(before).filter((l) => CARD_VALUE_TEXT.test(l.text)).map((l) => centreOfQuad(l.box));
     const near = (u: Unread) => {
       const c = centreOfQuad(u.box.box.quad);
@@ -907,6 +927,7 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
         inside.push(...g.members.filter(within).map((box) => ({ box, dir: cardDir })));
         g.members = g.members.filter((b) => !within(b));
       }
+      const pictured = inside.filter((u) => inPicture(wanted, u.box));
       // The card's value text height: the upper quartile of the thickness of the lines read inside it (the
       // name, the address and the number are printed larger than the labels).
       const heights = lines
@@ -916,7 +937,12 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
       const tallEnough = (b: OrientedBox) => b.thickness >= PROMINENT_TEXT * (heights[Math.floor(heights.length * 0.75)] ?? 0);
       const tall = pending.filter((u) => !within(u.box) && tallEnough(u.box)).slice(0, READ_CHUNK);
       pending = pending.filter((u) => !inside.includes(u) && !tall.includes(u));
-      if (inside.length > 0 || tall.length > 0) await read([...inside, ...tall]);
+      // The card's lines and the rest are read apart: no line of the card shares an input with clutter
+      // (readOriented), even where a page touches the card.
+      if (inside.length > 0 || tall.length > 0) {
+        await read(inside.filter((u) => !pictured.includes(u)));
+        await read(tall);
+      }
       else {
         const tallGroup = unprobed.findIndex((g) => g.members.some(tallEnough));
         if (tallGroup < 0) return cards;
@@ -941,11 +967,31 @@ function edgeLength(a: Point, b: Point): number {
   return Math.hypot(a.x - b.x, a.y - b.y);
 }
 
-/** Reads the given boxes along `dir` (degrees), returning lines in image coordinates. */
+/**
+ * Reads the given boxes along `dir` (degrees), returning lines in image coordinates, in the boxes' order.
+ *
+ * One recognition call per cluster of boxes (clusterBoxes: one document each): the recogniser packs short
+ * lines side by side into one input (recognize.ts), and its global mixing lets one line disturb another.
+ * Upright lines beside each other read as they do alone, but an upside-down line of a page lying beside
+ * the card wiped out the card's name packed next to it (bench photo: 姓名吕福海 read as nothing, alone
+ * it reads right at 0.99), and the card was detected and read again.
+ */
 async function readOriented(image: RasterImage, boxes: OrientedBox[], dir: number, models: OcrModels, ctx: StageContext): Promise<TextLine[]> {
-  const quads = boxes.map((b) => orientQuad(b.box.quad, dir));
-  const readings = await models.recognize(image, quads, ctx);
-  return readings.map((r, i) => ({ text: r.text, confidence: r.confidence, chars: r.chars, box: quads[i] }));
+  return readBoxes(image, boxes.map((box) => ({ box, dir })), models, ctx);
+}
+
+/** Reads each box along its own direction (degrees): readOriented for boxes of several direction groups. */
+async function readBoxes(image: RasterImage, items: Unread[], models: OcrModels, ctx: StageContext): Promise<TextLine[]> {
+  const quads = items.map((u) => orientQuad(u.box.box.quad, u.dir));
+  const lines: TextLine[] = new Array(items.length);
+  for (const cluster of clusterBoxes(items.map((u, i) => ({ box: u.box, i })))) {
+    const readings = await models.recognize(image, cluster.map((c) => quads[c.i]), ctx);
+    readings.forEach((r, k) => {
+      const i = cluster[k].i;
+      lines[i] = { text: r.text, confidence: r.confidence, chars: r.chars, box: quads[i] };
+    });
+  }
+  return lines;
 }
 
 /** Some line of three or more Chinese characters read with confidence: the direction is right. */

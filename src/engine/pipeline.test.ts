@@ -169,6 +169,67 @@ describe('generated cards', () => {
     expect(r.idInfo.IdNum).toBe(g.label.cards[0].fields.IdNum);
   }, 60_000);
 
+  it('never reads a line of the card in one network input with lines of an upside-down card beside it', async () => {
+    // The recogniser packs short lines side by side, and an upside-down line next to the card's name wiped
+    // the name out (a 12 MP bench photo, a page upside down beside the card). A front and, to its right, a
+    // second front turned by 180°: its lines run parallel to the first card's and read as nothing.
+    for await (const g of generateSet({ count: 1, seed: 11, cases: ['clean'] })) {
+      const meta = await sharp(Buffer.from(g.bytes)).metadata();
+      const w = meta.width!;
+      const h = meta.height!;
+      const turned = await sharp(Buffer.from(g.bytes)).rotate(180).png().toBuffer();
+      const scene = await sharp({ create: { width: 2 * w + 120, height: h + 80, channels: 3, background: '#c8c4bc' } })
+        .composite([{ input: Buffer.from(g.bytes), left: 40, top: 40 }, { input: turned, left: w + 80, top: 40 }])
+        .jpeg({ quality: 92 })
+        .toBuffer();
+      const calls: Array<Array<'left' | 'right'>> = [];
+      const recording: OcrModels = {
+        detect: (image, ctx, o) => models.detect(image, ctx, o),
+        recognize: (image, quads, ctx, o) => {
+          // Whole-scene reads only (the rectified card is 856 × 540): which card each line lies on.
+          const k = image.width / (2 * w + 120);
+          if (!(image.width === 856 && image.height === 540)) calls.push(quads.map((q) => ((q[0].x + q[2].x) / 2 < k * (w + 60) ? 'left' : 'right')));
+          return models.recognize(image, quads, ctx, o);
+        },
+      };
+      const r = await runPipeline({ image: scene, cardSide: 'FRONT', now: new Date(g.label.now) }, recording);
+      for (const f of ID_FIELDS) if (g.label.cards[0].fields[f] != null) expect(r.idInfo[f], f).toBe(g.label.cards[0].fields[f]);
+      expect(calls.length).toBeGreaterThan(0);
+      for (const c of calls) expect(new Set(c).size, c.join(' ')).toBe(1);
+    }
+  }, 90_000);
+
+  it('does not read boxes lying wholly in the emblem of a back', async () => {
+    // Seed 20261125, image 0 (the speed benchmark's first clean card): a back whose emblem the detector
+    // boxes as text (its star). Nothing there is a field, label or title.
+    const g = await generateOne(20261125, 0, 'clean', parseNow('2026-11-25'));
+    const card = g.label.cards[0];
+    expect(card.kind).toBe('BACK');
+    const toCard = invertHomography(rectToQuad(856, 540, card.quad)!);
+    const [ex0, ey0, ex1, ey1] = LAYOUTS.BACK.emblem!;
+    const inEmblem = (q: Quad, scale: number) =>
+      q.map((p) => applyHomography(toCard, { x: p.x * scale, y: p.y * scale })).every((k) => k.x >= ex0 * 856 && k.x <= ex1 * 856 && k.y >= ey0 * 540 && k.y <= ey1 * 540);
+    let detected = 0;
+    let read = 0;
+    const meta = await sharp(Buffer.from(g.bytes)).metadata();
+    const recording: OcrModels = {
+      detect: async (image, ctx, o) => {
+        const boxes = await models.detect(image, ctx, o);
+        if (image.width !== 856 || image.height !== 540) detected += boxes.filter((b) => inEmblem(b.quad, meta.width! / image.width)).length;
+        return boxes;
+      },
+      recognize: (image, quads, ctx, o) => {
+        if (image.width !== 856 || image.height !== 540) read += quads.filter((q) => inEmblem(q, meta.width! / image.width)).length;
+        return models.recognize(image, quads, ctx, o);
+      },
+    };
+    const r = await runPipeline({ image: g.bytes, now: new Date(g.label.now) }, recording);
+    expect(r.idInfo.Authority).toBe(card.fields.Authority);
+    expect(r.idInfo.ValidDate).toBe(card.fields.ValidDate);
+    expect(detected).toBeGreaterThan(0);
+    expect(read).toBe(0);
+  }, 60_000);
+
   it('answers ImageNoIdCard for documents that print card labels but are no card', async () => {
     // Seed 20261125, image 2: two forms with 姓名, 有效期, 中华人民共和国居民… on a dark desk.
     const g = await generateOne(20261125, 2, 'no-card', parseNow('2026-11-25'));

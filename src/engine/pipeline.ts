@@ -195,6 +195,30 @@ function checksOut(kind: CardKind, read: { extracted: { fieldLines: Partial<Reco
   return true;
 }
 
+type FieldReading = { lines: TextLine[]; extracted: Awaited<ReturnType<typeof extractFields>> } & Awaited<ReturnType<typeof validateFields>>;
+
+const realAddress = (a: string | undefined) => a !== undefined && rectifyAddress(clearReading(a))?.place !== undefined;
+const realAuthority = (a: string | undefined) => a !== undefined && isRealAuthority(a);
+
+/**
+ * The reading of the rectified card, but an address or authority that it gives as no real place and the
+ * first reading (from the located lines) gives as real names is taken from the first: the warp resamples
+ * the photo once more, and on a screen re-shoot it turned 三水区延安东路 into 上水区处安东路 (seed 9001).
+ * Names real throughout are not read that way by chance (GB/T 2260's chains, placeNames.ts).
+ */
+function keepRealPlaces(kind: CardKind, first: FieldReading, second: FieldReading): FieldReading {
+  const out: FieldReading = { ...second, idInfo: { ...second.idInfo }, extracted: { ...second.extracted, fieldLines: { ...second.extracted.fieldLines } }, issues: [...second.issues] };
+  const take = (f: IdField) => {
+    out.idInfo[f] = first.idInfo[f];
+    out.extracted.fieldLines[f] = first.extracted.fieldLines[f];
+    out.issues = [...out.issues.filter((i) => i.field !== f), ...first.issues.filter((i) => i.field === f)];
+  };
+  const values = LAYOUTS[kind].values;
+  if (values.Address && realAddress(first.idInfo.Address) && !realAddress(second.idInfo.Address)) take('Address');
+  if (values.Authority && realAuthority(first.idInfo.Authority) && !realAuthority(second.idInfo.Authority)) take('Authority');
+  return out;
+}
+
 /** Detects and reads the value lines on the rectified card (canonical pixels). */
 async function readRectified(card: LocatedCard, models: OcrModels, ctx: StageContext): Promise<TextLine[]> {
   const boxes = await models.detect(card.card, ctx, { maxSide: RECTIFIED_DETECT_SIDE });
@@ -385,13 +409,14 @@ async function readCard(decoded: DecodedImage, cards: FoundCard[], side: number,
   // detected and read again on the rectified image.
   const located = target.lines ?? [];
   const scale = detectionScale(target, decoded.image, side);
-  const placed = coversValues(target.kind, located) && linesLevel(located);
+  const level = linesLevel(located);
   let secondPass = false;
-  let fields = placed && scale >= TRUST_MIN_SCALE ? await fieldsOf(located, false) : undefined;
-  if (!fields || !(scale >= (side === LOCATE_FIRST_SIDE ? FIRST_REUSE_SCALE : REUSE_SCALE) || checksOut(target.kind, fields, ctx.now))) {
+  let fields = coversValues(target.kind, located) && scale >= TRUST_MIN_SCALE ? await fieldsOf(located, false) : undefined;
+  if (!fields || !((level && scale >= (side === LOCATE_FIRST_SIDE ? FIRST_REUSE_SCALE : REUSE_SCALE)) || checksOut(target.kind, fields, ctx.now))) {
     const reread = await readRectified(target, models, ctx);
     if (reread.length > 0) {
-      fields = await fieldsOf(reread, true);
+      const second = await fieldsOf(reread, true);
+      fields = fields ? keepRealPlaces(target.kind, fields, second) : second;
       secondPass = true;
     } else fields ??= await fieldsOf(located, false);
   }
