@@ -901,15 +901,31 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
         .sort((a, b) => b.box.length - a.box.length)
         .slice(0, Math.max(SAMPLE_MIN, Math.ceil(SAMPLE_SHARE * c.length))),
     );
-    const before = lines.length;
     await read(items.filter((u) => inCard(u) && !pictured(u)));
-    await read(samples.flat());
-    const shown = lines.slice(before).filter((l) => CARD_VALUE_TEXT.test(l.text)).map((l) => centreOfQuad(l.box));
-    const near = (u: Unread) => {
-      const c = centreOfQuad(u.box.box.quad);
-      return shown.some((p) => Math.hypot(p.x - c.x, p.y - c.y) < 1);
-    };
-    const rest = clusters.flatMap((c, i) => (samples[i].some(near) ? c.filter((u) => !samples[i].includes(u)) : []));
+    // Each cluster's sample is read along its group's direction and, where that reads no Chinese with
+    // confidence, turned by 180° too, the better reading kept (probeGroup's rule, per cluster): a second
+    // card lying upside down beside the first shares its direction group, and read the first card's way its
+    // lines read as nothing (a front beside a front turned by 180° went unseen by MultiCardDetect).
+    const rest: Unread[] = [];
+    for (const [i, sample] of samples.entries()) {
+      if (sample.length === 0) continue;
+      let chosen = sample;
+      let got = await readBoxes(image, sample, models, ctx);
+      const showsValue = (ls: TextLine[]) => ls.some((l) => CARD_VALUE_TEXT.test(l.text));
+      // (Not kept for a card value alone: 出生1968年8月20日 upside down reads 日08896年年.)
+      if (!confidentlyUpright(got)) {
+        const turned = sample.map((u) => ({ box: u.box, dir: u.dir + 180 }));
+        const again = await readBoxes(image, turned, models, ctx);
+        if (readingScore(again) > readingScore(got)) {
+          chosen = turned;
+          got = again;
+        }
+      }
+      lines.push(...got);
+      if (!showsValue(got)) continue;
+      const turn = chosen[0].dir - sample[0].dir;
+      rest.push(...clusters[i].filter((u) => !sample.includes(u)).map((u) => ({ box: u.box, dir: u.dir + turn })));
+    }
     if (rest.length > 0) await read(rest);
   };
   let cards: FittedCard[] | undefined;

@@ -169,7 +169,7 @@ describe('generated cards', () => {
     expect(r.idInfo.IdNum).toBe(g.label.cards[0].fields.IdNum);
   }, 60_000);
 
-  it('never reads a line of the card in one network input with lines of an upside-down card beside it', async () => {
+  it('never reads a line of the card in one network input with lines of an upside-down card beside it, and sees that card with MultiCardDetect', async () => {
     // The recogniser packs short lines side by side, and an upside-down line next to the card's name wiped
     // the name out (a 12 MP bench photo, a page upside down beside the card). A front and, to its right, a
     // second front turned by 180°: its lines run parallel to the first card's and read as nothing.
@@ -196,6 +196,8 @@ describe('generated cards', () => {
       for (const f of ID_FIELDS) if (g.label.cards[0].fields[f] != null) expect(r.idInfo[f], f).toBe(g.label.cards[0].fields[f]);
       expect(calls.length).toBeGreaterThan(0);
       for (const c of calls) expect(new Set(c).size, c.join(' ')).toBe(1);
+      // And the card upside down beside the first is a second card: MultiCardDetect must see it.
+      await expect(runPipeline({ image: scene, config: { MultiCardDetect: true }, now: new Date(g.label.now) }, models)).rejects.toMatchObject({ code: 'FailedOperation.MultiCardError' });
     }
   }, 90_000);
 
