@@ -296,6 +296,24 @@ describe('generated cards', () => {
     expect(sides).toEqual([640, 856]);
   }, 60_000);
 
+  it('reads only the row of a field in doubt again, not the whole rectified card', async () => {
+    const photo = await smallCardPhoto();
+    const sides: Array<number | undefined> = [];
+    const nameUnsure = recordingSides(models, sides, async (image, quads, ctx, o) => {
+      const readings = await models.recognize(image, quads, ctx, o);
+      if (image.width === 856 && image.height === 540) return readings;
+      // Read from the photo: the name's line only 60% sure.
+      return readings.map((r) => (r.text.includes(photo.fields.Name) ? { ...r, chars: r.chars.map((c) => ({ candidates: c.candidates.map((k, i) => (i === 0 ? { ...k, prob: 0.6 } : k)) })) } : r));
+    });
+    const r = await runPipeline({ image: photo.bytes, now: photo.now, verbose: true }, nameUnsure);
+    for (const f of ID_FIELDS) if (photo.fields[f] != null) expect(r.idInfo[f], f).toBe(photo.fields[f]);
+    // The whole-image detection, then one detection of the name's row (far smaller than the card).
+    expect(sides).toHaveLength(2);
+    expect(sides[0]).toBe(640);
+    expect(sides[1]).toBeLessThan(856);
+    expect(r.diagnostics?.detectors.find((d) => d.name === 'locate.secondPass')?.fired).toBe(true);
+  }, 60_000);
+
   it('reads an address whose first line the whole-image detection missed', async () => {
     // The held-out phone photo's detection at 960 px returned no box for 住址甘肃省临夏回族自治州, and the
     // lines read while locating were reused without it. Here the detector is made to miss that line.

@@ -11,14 +11,14 @@
  * on and the border check explaining it, the answer with its warning instead), else
  * FailedOperation.ImageNoIdCard. Any unexpected failure on a bad image still answers one of these, never a 500.
  */
-import { CANONICAL_HEIGHT, CANONICAL_WIDTH, LAYOUTS, toCanonicalPixels } from '../domain/cardLayout.ts';
+import { CANONICAL_HEIGHT, CANONICAL_WIDTH, LAYOUTS, toCanonicalPixels, type NormBox } from '../domain/cardLayout.ts';
 import { isValidIdChecksum } from '../domain/idNumber.ts';
 import { isKnownNation } from '../domain/nations.ts';
 import { clearReading, isRealAuthority, rectifyAddress } from '../domain/placeNames.ts';
 import { isServiceError, ServiceError } from '../errors/catalogue.ts';
 import { computeAdvanced } from './advanced/index.ts';
 import { creteSharpness, qualityReport } from './advanced/quality.ts';
-import { downscaleRaster, lumaPlane } from './advanced/raster.ts';
+import { cropRaster, downscaleRaster, lumaPlane } from './advanced/raster.ts';
 import { decodeImage } from './decode.ts';
 import { extractFields, sliceLine } from './extract.ts';
 import { invertHomography, mapQuad } from './geometry.ts';
@@ -42,7 +42,7 @@ const FIRST_REUSE_SCALE = 0.48;
 /**
  * Lines read while locating a card seen smaller than that (a card in a 12 MP photo: ≈ 0.3–0.45) are still
  * used, saving a detection and a second reading of every value, when every field they give checks out
- * (checksOut). Below this scale they are never trusted: the boxes are too coarse for a cut line to show.
+ * (fieldsInDoubt). Below this scale they are never trusted: the boxes are too coarse for a cut line to show.
  */
 const TRUST_MIN_SCALE = 0.25;
 /**
@@ -56,6 +56,11 @@ const TRUST_MIN_SCALE = 0.25;
 const TRUST_CHAR_PROB = 0.7;
 /** An address row followed by another must reach this share of the address box's width (a cut row ends short). */
 const TRUST_ROW_REACH = 0.8;
+/**
+ * A reading with at most this many fields in doubt has just those fields' regions read again on the
+ * rectified card (mendLines) before the whole card is.
+ */
+const MEND_MAX_FIELDS = 2;
 
 /**
  * A card whose values do not read like a card's (all covered by a hand or a sticker) is still a card when
@@ -168,31 +173,33 @@ function coversValues(kind: CardKind, lines: TextLine[]): boolean {
  * whose rows (all but the last) run to the end of the address box, an authority of real names throughout
  * (placeNames.ts isRealAuthority), a validity period that has started. What small boxes get wrong — a
  * letter-spaced label merged into a value, a line cut short, a character dropped — breaks one of these.
+ * @returns the fields in doubt (none: the reading checks out)
  */
-function checksOut(kind: CardKind, read: { extracted: { fieldLines: Partial<Record<IdField, TextLine[]>> }; idInfo: IdInfo; issues: unknown[] }, now: Date): boolean {
+function fieldsInDoubt(kind: CardKind, read: { extracted: { fieldLines: Partial<Record<IdField, TextLine[]>> }; idInfo: IdInfo; issues: Array<{ field: IdField }> }, now: Date): IdField[] {
   const { idInfo, issues } = read;
   const fieldLines = read.extracted.fieldLines;
   const layout = LAYOUTS[kind];
   const fields = Object.keys(layout.values) as IdField[];
-  if (issues.length > 0 || fields.some((f) => idInfo[f] === undefined)) return false;
-  const sure = fields.every((f) => (fieldLines[f] ?? []).every((l) => l.chars.every((c) => (c.candidates[0]?.prob ?? 0) >= TRUST_CHAR_PROB)));
-  if (!sure) return false;
-  if (layout.values.IdNum && !(/^\d{17}[\dX]$/.test(idInfo.IdNum ?? '') && isValidIdChecksum(idInfo.IdNum!))) return false;
-  if (layout.values.Name && !/^[\u4e00-\u9fff][\u4e00-\u9fff·]+$/.test(idInfo.Name ?? '')) return false;
-  if (layout.values.Nation && !isKnownNation(idInfo.Nation ?? '')) return false;
+  const doubt = new Set<IdField>(issues.map((i) => i.field));
+  for (const f of fields) {
+    if (idInfo[f] === undefined) doubt.add(f);
+    else if (!(fieldLines[f] ?? []).every((l) => l.chars.every((c) => (c.candidates[0]?.prob ?? 0) >= TRUST_CHAR_PROB))) doubt.add(f);
+  }
+  if (layout.values.IdNum && !(/^\d{17}[\dX]$/.test(idInfo.IdNum ?? '') && isValidIdChecksum(idInfo.IdNum!))) doubt.add('IdNum');
+  if (layout.values.Name && !/^[\u4e00-\u9fff][\u4e00-\u9fff·]+$/.test(idInfo.Name ?? '')) doubt.add('Name');
+  if (layout.values.Nation && !isKnownNation(idInfo.Nation ?? '')) doubt.add('Nation');
   if (layout.values.Address) {
-    if (!rectifyAddress(clearReading(idInfo.Address ?? ''))?.place) return false;
     const box = toCanonicalPixels(layout.values.Address.box);
     const rows = fieldLines.Address ?? [];
     const reach = rows.slice(0, -1).every((l) => Math.max(...l.box.map((p) => p.x)) >= box.x0 + TRUST_ROW_REACH * (box.x1 - box.x0));
-    if (!reach) return false;
+    if (!realAddress(idInfo.Address) || !reach) doubt.add('Address');
   }
-  if (layout.values.Authority && !isRealAuthority(idInfo.Authority ?? '')) return false;
+  if (layout.values.Authority && !realAuthority(idInfo.Authority)) doubt.add('Authority');
   if (layout.values.ValidDate) {
     const m = /^(\d{4})\.(\d{2})\.(\d{2})-/.exec(idInfo.ValidDate ?? '');
-    if (!m || Date.UTC(+m[1], +m[2] - 1, +m[3]) > now.getTime()) return false;
+    if (!m || Date.UTC(+m[1], +m[2] - 1, +m[3]) > now.getTime()) doubt.add('ValidDate');
   }
-  return true;
+  return [...doubt];
 }
 
 type FieldReading = { lines: TextLine[]; extracted: Awaited<ReturnType<typeof extractFields>> } & Awaited<ReturnType<typeof validateFields>>;
@@ -219,29 +226,81 @@ function keepRealPlaces(kind: CardKind, first: FieldReading, second: FieldReadin
   return out;
 }
 
+/** A value region grown a little (canonical pixels): a rectification off by a few percent must not lose a line. */
+function grownValueRect(region: { box: NormBox }) {
+  const r = toCanonicalPixels(region.box);
+  return { x0: r.x0 - 0.03 * CANONICAL_WIDTH, y0: r.y0 - 0.06 * CANONICAL_HEIGHT, x1: r.x1 + 0.03 * CANONICAL_WIDTH, y1: r.y1 + 0.06 * CANONICAL_HEIGHT };
+}
+type Rect = ReturnType<typeof grownValueRect>;
+
+/** Share of the quad's bounding box lying in the rectangles. */
+function shareIn(q: Quad, rects: Rect[]): number {
+  const xs = q.map((p) => p.x);
+  const ys = q.map((p) => p.y);
+  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  const a = Math.max(1, (x1 - x0) * (y1 - y0));
+  return rects.reduce((s, r) => s + Math.max(0, Math.min(x1, r.x1) - Math.max(x0, r.x0)) * Math.max(0, Math.min(y1, r.y1) - Math.max(y0, r.y0)), 0) / a;
+}
+
 /** Detects and reads the value lines on the rectified card (canonical pixels). */
 async function readRectified(card: LocatedCard, models: OcrModels, ctx: StageContext): Promise<TextLine[]> {
   const boxes = await models.detect(card.card, ctx, { maxSide: RECTIFIED_DETECT_SIDE });
-  const layout = LAYOUTS[card.kind];
-  // Value regions grown a little: a rectification off by a few percent must not lose a line.
-  const valueRects = Object.values(layout.values).map((v) => {
-    const r = toCanonicalPixels(v!.box);
-    return { x0: r.x0 - 0.03 * CANONICAL_WIDTH, y0: r.y0 - 0.06 * CANONICAL_HEIGHT, x1: r.x1 + 0.03 * CANONICAL_WIDTH, y1: r.y1 + 0.06 * CANONICAL_HEIGHT };
-  });
+  const valueRects = Object.values(LAYOUTS[card.kind].values).map((v) => grownValueRect(v!));
   // Only boxes with a fair share of their area in value regions: labels and titles need not be read again,
   // but a row read as one box (性别男民族汉) must be.
-  const wanted = boxes.filter((b) => {
-    const xs = b.quad.map((p) => p.x);
-    const ys = b.quad.map((p) => p.y);
-    const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
-    const a = Math.max(1, (x1 - x0) * (y1 - y0));
-    const inside = valueRects.reduce((s, r) => s + Math.max(0, Math.min(x1, r.x1) - Math.max(x0, r.x0)) * Math.max(0, Math.min(y1, r.y1) - Math.max(y0, r.y0)), 0);
-    return inside / a >= 0.15;
-  });
-  // The card is upright now: reading runs left to right along each box.
-  const quads = wanted.map((b) => uprightQuad(b.quad));
-  const readings = await models.recognize(card.card, quads, ctx);
+  const quads = boxes.filter((b) => shareIn(b.quad, valueRects) >= 0.15).map((b) => uprightQuad(b.quad));
+  return readQuads(card.card, quads, models, ctx);
+}
+
+/** Reads upright quads of the rectified card as lines in canonical coordinates. */
+async function readQuads(card: RasterImage, quads: Quad[], models: OcrModels, ctx: StageContext): Promise<TextLine[]> {
+  const readings = await models.recognize(card, quads, ctx);
   return readings.map((r, i) => ({ text: r.text, confidence: r.confidence, chars: r.chars, box: quads[i].map((p) => ({ x: p.x + 0.5, y: p.y + 0.5 })) as Quad }));
+}
+
+/**
+ * Reads again, on the rectified card, only the rows of the fields in doubt (MEND_MAX_FIELDS at most). Each
+ * field's row — its value region with the labels printed on that row, so no character is cut — is cut out
+ * with a margin (as readRectified grows regions; overlapping ones merged) and detected at full size; the
+ * lines centred in the row replace the located lines centred there. A photo whose name alone read unsure
+ * (周路, 路 at 0.56, where the card prints 周璐) costs a small detection and a few lines instead of the whole
+ * card's.
+ * @returns the lines to extract from, or undefined when there is nothing to mend this way
+ */
+async function mendLines(card: LocatedCard, located: TextLine[], doubt: IdField[], models: OcrModels, ctx: StageContext): Promise<TextLine[] | undefined> {
+  const layout = LAYOUTS[card.kind];
+  if (doubt.length === 0 || doubt.length > MEND_MAX_FIELDS || doubt.some((f) => !layout.values[f])) return undefined;
+  const rows = doubt.map((f) => {
+    const v = toCanonicalPixels(layout.values[f]!.box);
+    const labelX0 = Object.values(layout.labels)
+      .map((l) => toCanonicalPixels(l.box))
+      .filter((l) => l.y0 < v.y1 && v.y0 < l.y1)
+      .reduce((m, l) => Math.min(m, l.x0), v.x0);
+    return { x0: labelX0 - 0.02 * CANONICAL_WIDTH, y0: v.y0, x1: v.x1 + 0.03 * CANONICAL_WIDTH, y1: v.y1 };
+  });
+  const inRow = (q: Quad) => {
+    const c = centre(q);
+    return rows.some((r) => c.x >= r.x0 && c.x <= r.x1 && c.y >= r.y0 && c.y <= r.y1);
+  };
+  const crops: Rect[] = [];
+  for (const r of rows) {
+    const g = { x0: r.x0, y0: r.y0 - 0.06 * CANONICAL_HEIGHT, x1: r.x1, y1: r.y1 + 0.06 * CANONICAL_HEIGHT };
+    const hit = crops.find((o) => g.x0 < o.x1 && o.x0 < g.x1 && g.y0 < o.y1 && o.y0 < g.y1);
+    if (hit) Object.assign(hit, { x0: Math.min(hit.x0, g.x0), y0: Math.min(hit.y0, g.y0), x1: Math.max(hit.x1, g.x1), y1: Math.max(hit.y1, g.y1) });
+    else crops.push(g);
+  }
+  const fresh: TextLine[] = [];
+  for (const r of crops) {
+    const crop = cropRaster(card.card, r.x0, r.y0, r.x1, r.y1);
+    if (crop.width < 32 || crop.height < 32) return undefined;
+    const dx = Math.max(0, Math.floor(r.x0));
+    const dy = Math.max(0, Math.floor(r.y0));
+    const boxes = await models.detect(crop, ctx, { maxSide: Math.max(crop.width, crop.height) });
+    const quads = boxes.map((b) => uprightQuad(b.quad.map((p) => ({ x: p.x + dx, y: p.y + dy })) as Quad)).filter(inRow);
+    if (quads.length === 0) return undefined;
+    fresh.push(...(await readQuads(card.card, quads, models, ctx)));
+  }
+  return [...located.filter((l) => !inRow(l.box)), ...fresh];
 }
 
 function uprightQuad(q: Quad): Quad {
@@ -405,14 +464,26 @@ async function readCard(decoded: DecodedImage, cards: FoundCard[], side: number,
     return { lines, extracted, ...(await validateFields(target.kind, extracted.idInfo, extracted.fieldLines, ctx)) };
   };
   // Lines already read while locating are reused when they were read at a useful size and cover the value
-  // rows, or, read smaller, when every field they give checks out (checksOut); otherwise the card is
+  // rows, or, read smaller, when every field they give checks out (fieldsInDoubt; a field or two in doubt are read again alone,
+  // mendLines); otherwise the card is
   // detected and read again on the rectified image.
   const located = target.lines ?? [];
   const scale = detectionScale(target, decoded.image, side);
   const level = linesLevel(located);
   let secondPass = false;
   let fields = coversValues(target.kind, located) && scale >= TRUST_MIN_SCALE ? await fieldsOf(located, false) : undefined;
-  if (!fields || !((level && scale >= (side === LOCATE_FIRST_SIDE ? FIRST_REUSE_SCALE : REUSE_SCALE)) || checksOut(target.kind, fields, ctx.now))) {
+  const reused = fields && level && scale >= (side === LOCATE_FIRST_SIDE ? FIRST_REUSE_SCALE : REUSE_SCALE);
+  const doubt = fields && !reused ? fieldsInDoubt(target.kind, fields, ctx.now) : [];
+  if (fields && !reused && doubt.length > 0) {
+    // Fields in doubt are first read again alone; if that settles them, the rest of the card is not.
+    const mended = await mendLines(target, fields.lines, doubt, models, ctx);
+    const again = mended ? await fieldsOf(mended, true) : undefined;
+    if (again && fieldsInDoubt(target.kind, again, ctx.now).length === 0) {
+      fields = again;
+      secondPass = true;
+    }
+  }
+  if (!fields || !(reused || fieldsInDoubt(target.kind, fields, ctx.now).length === 0)) {
     const reread = await readRectified(target, models, ctx);
     if (reread.length > 0) {
       const second = await fieldsOf(reread, true);

@@ -31,6 +31,18 @@ export function lumaPlane(img: RasterImage): Plane {
   return { data: out, width, height };
 }
 
+/** The pixels of `img` inside [x0, x1) × [y0, y1) (integers, clamped to the image), copied. */
+export function cropRaster(img: RasterImage, x0: number, y0: number, x1: number, y1: number): RasterImage {
+  const left = Math.max(0, Math.min(img.width, Math.floor(x0)));
+  const top = Math.max(0, Math.min(img.height, Math.floor(y0)));
+  const width = Math.max(0, Math.min(img.width, Math.ceil(x1)) - left);
+  const height = Math.max(0, Math.min(img.height, Math.ceil(y1)) - top);
+  const ch = img.channels;
+  const out = new Uint8Array(width * height * ch);
+  for (let y = 0; y < height; y++) out.set(img.data.subarray(((top + y) * img.width + left) * ch, ((top + y) * img.width + left + width) * ch), y * width * ch);
+  return { data: out, width, height, channels: ch };
+}
+
 /**
  * Area-average downscale by an integer factor (no aliasing: every source pixel counts once).
  * Used before colour and blob statistics, which do not need full resolution.
