@@ -864,8 +864,8 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     }
     return fitCards(lines);
   }
-  const read = async (items: Unread[]) => {
-    if (items.length > 0) lines.push(...(await readBoxes(image, items, models, ctx)));
+  const read = async (items: Unread[], oneCard = false) => {
+    if (items.length > 0) lines.push(...(await readBoxes(image, items, models, ctx, oneCard)));
   };
   const unprobed = groups.slice();
   let pending: Unread[] = [];
@@ -901,7 +901,7 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
         .sort((a, b) => b.box.length - a.box.length)
         .slice(0, Math.max(SAMPLE_MIN, Math.ceil(SAMPLE_SHARE * c.length))),
     );
-    await read(items.filter((u) => inCard(u) && !pictured(u)));
+    for (const area of areas) await read(items.filter((u) => pointInQuad(centreOfQuad(u.box.box.quad), area) && !pictured(u)), true);
     // Each cluster's sample is read along its group's direction and, where that reads no Chinese with
     // confidence, turned by 180° too, the better reading kept (probeGroup's rule, per cluster): a second
     // card lying upside down beside the first shares its direction group, and read the first card's way its
@@ -956,7 +956,7 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
       // The card's lines and the rest are read apart: no line of the card shares an input with clutter
       // (readOriented), even where a page touches the card.
       if (inside.length > 0 || tall.length > 0) {
-        await read(inside.filter((u) => !pictured.includes(u)));
+        await read(inside.filter((u) => !pictured.includes(u)), true);
         await read(tall);
       }
       else {
@@ -996,11 +996,17 @@ async function readOriented(image: RasterImage, boxes: OrientedBox[], dir: numbe
   return readBoxes(image, boxes.map((box) => ({ box, dir })), models, ctx);
 }
 
-/** Reads each box along its own direction (degrees): readOriented for boxes of several direction groups. */
-async function readBoxes(image: RasterImage, items: Unread[], models: OcrModels, ctx: StageContext): Promise<TextLine[]> {
+/**
+ * Reads each box along its own direction (degrees): readOriented for boxes of several direction groups.
+ * `oneCard`: the boxes all lie on one card found, read in its direction, so they may share inputs freely
+ * (clusterBoxes splits a card's row where its values sit far apart: 性别男 and 民族汉 would each be padded
+ * to a full input).
+ */
+async function readBoxes(image: RasterImage, items: Unread[], models: OcrModels, ctx: StageContext, oneCard = false): Promise<TextLine[]> {
   const quads = items.map((u) => orientQuad(u.box.box.quad, u.dir));
   const lines: TextLine[] = new Array(items.length);
-  for (const cluster of clusterBoxes(items.map((u, i) => ({ box: u.box, i })))) {
+  const indexed = items.map((u, i) => ({ box: u.box, i }));
+  for (const cluster of oneCard ? [indexed] : clusterBoxes(indexed)) {
     const readings = await models.recognize(image, cluster.map((c) => quads[c.i]), ctx);
     readings.forEach((r, k) => {
       const i = cluster[k].i;
