@@ -6,14 +6,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ymdFromDate, type YMD } from '../src/domain/dates.ts';
-import { makeSurface } from '../src/synth/backgrounds.ts';
-import { encodeImage } from '../src/synth/encode.ts';
 import { DEFAULT_NOW, generateOne } from '../src/synth/generate.ts';
-import { makeIdentity } from '../src/synth/identity.ts';
 import type { SynthLabels } from '../src/synth/labels.ts';
-import { Rng } from '../src/synth/random.ts';
-import { renderCardFace } from '../src/synth/renderCard.ts';
-import { capture, drawCard, drawShadow, placeObject } from '../src/synth/scene.ts';
+import { largeCardPhoto } from '../src/synth/largePhoto.ts';
 
 export interface SpeedInput {
   name: string;
@@ -55,28 +50,12 @@ function fromSet(dir: string, quick: boolean): SpeedInputs {
   return { clean, photos: photos.map(load), source: `set ${dir} (seed ${labels.seed})`, notes };
 }
 
-/** 12 MP at 4:3, the size issue 4's photo target names (a common phone camera's default). */
-const PHOTO_WIDTH = 4000;
-const PHOTO_HEIGHT = 3000;
 const SPEED_SEED = 20261125;
 
-/**
- * A 12 MP phone photo of one card, built in-process from the synth library's own scene steps (surface,
- * camera placement, shadow, capture effects, JPEG): the generator's `photo` case draws its size at random
- * (0.5–12 MP), and the speed row needs the large end every time.
- */
+/** A 12 MP phone photo of one card beside printed pages (the size issue 4's photo target names). */
 async function largePhoto(index: number, now: YMD): Promise<SpeedInput> {
-  const rng = new Rng(SPEED_SEED, 1000 + index);
-  const id = makeIdentity(rng.fork(1), { now });
-  const kind = index % 2 === 0 ? 'FRONT' : 'BACK';
-  const img = await makeSurface(PHOTO_WIDTH, PHOTO_HEIGHT, rng, { surface: index % 2 === 0 ? 'wood' : 'desk', clutter: 2 });
-  const H = placeObject(rng, PHOTO_WIDTH, PHOTO_HEIGHT, { fill: rng.float(0.6, 0.85), rotation: rng.normal(0, 0.08), tiltX: rng.normal(0, 0.15), tiltY: rng.normal(0, 0.12), focal: 3 });
-  const card = renderCardFace(id, kind, { scale: 2, seed: rng.u32() });
-  drawShadow(img, H, rng, 0.3);
-  await drawCard(img, card, H);
-  const shot = await capture(img, rng, { blur: 1.2, noise: 3, light: 0.85, glare: 0, cast: [1.02, 1, 0.97] });
-  const bytes = await encodeImage(shot, 'jpeg', 85);
-  return { name: `photo12mp-${index}.jpg`, bytes, width: shot.width, height: shot.height, format: 'jpeg' };
+  const p = await largeCardPhoto(SPEED_SEED, index, now);
+  return { name: `photo12mp-${index}.jpg`, bytes: p.bytes, width: p.width, height: p.height, format: 'jpeg' };
 }
 
 /** Clean scans straight from the generator's `clean` recipe; 12 MP photos composed as above. */

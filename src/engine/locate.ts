@@ -826,7 +826,7 @@ interface DirectionGroup {
  * with confidence: Chinese read upside down comes out with low confidence (digits like 0 1 8 do not, so
  * they alone do not decide).
  */
-async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrModels, ctx: StageContext, probeLines = PROBE_LINES): Promise<{ lines: TextLine[]; dir: number; rest: OrientedBox[] }> {
+async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrModels, ctx: StageContext, probeLines = PROBE_LINES): Promise<{ lines: TextLine[]; dir: number; probe: OrientedBox[]; rest: OrientedBox[] }> {
   const byLength = g.members.slice().sort((a, b) => b.length - a.length);
   // Text runs tell the direction; a near-square box (the emblem's star, one letter-spaced character) reads
   // the same either way and, read first, escapes the card's picture-area check (inPicture).
@@ -842,7 +842,7 @@ async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrMode
       lines = reversed;
     }
   }
-  return { lines, dir, rest };
+  return { lines, dir, probe, rest };
 }
 
 const bySize = (a: Unread, b: Unread) => b.box.length * b.box.thickness - a.box.length * a.box.thickness;
@@ -864,8 +864,36 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     }
     return fitCards(lines);
   }
+  /** Every box read, and whether it read as nothing along its direction (a page upside down, say). */
+  const done: Array<{ box: OrientedBox; blank: boolean }> = [];
+  const noteBlank = (boxes: OrientedBox[], read: TextLine[]) => read.forEach((l, i) => done.push({ box: boxes[i], blank: l.text.trim() === '' }));
+  /**
+   * Unread boxes whose nearest read neighbour (within clusterBoxes' reach: the same document) read as
+   * nothing along the same direction: a page lying the other way up in this direction group, whose further
+   * lines would read as nothing too (a 12 MP bench photo read 8 such lines beside the card).
+   */
+  const futile = (items: Unread[]): Set<Unread> => {
+    const out = new Set<Unread>();
+    if (!done.some((d) => d.blank)) return out;
+    for (const u of items) {
+      let nearest: (typeof done)[number] | undefined;
+      let best = Infinity;
+      for (const d of done) {
+        const gap = boxGap(u.box, d.box);
+        if (gap < best) {
+          best = gap;
+          nearest = d;
+        }
+      }
+      if (nearest?.blank && best <= CLUSTER_GAP * Math.max(u.box.thickness, nearest.box.thickness)) out.add(u);
+    }
+    return out;
+  };
   const read = async (items: Unread[], oneCard = false) => {
-    if (items.length > 0) lines.push(...(await readBoxes(image, items, models, ctx, oneCard)));
+    if (items.length === 0) return;
+    const got = await readBoxes(image, items, models, ctx, oneCard);
+    noteBlank(items.map((u) => u.box), got);
+    lines.push(...got);
   };
   const unprobed = groups.slice();
   let pending: Unread[] = [];
@@ -873,6 +901,7 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     const [g] = unprobed.splice(index, 1);
     // With a card settled, another group is only sampled (sampleClusters): its direction from fewer lines.
     const p = await probeGroup(image, g, models, ctx, cards?.some(decisive) ? SAMPLE_MIN : PROBE_LINES);
+    noteBlank(p.probe, p.lines);
     lines.push(...p.lines);
     pending = [...pending, ...p.rest.map((box) => ({ box, dir: p.dir }))].sort(bySize);
   };
@@ -951,8 +980,11 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
         .map((l) => Math.min(edgeLength(l.box[0], l.box[3]), edgeLength(l.box[1], l.box[2])))
         .sort((a, b) => a - b);
       const tallEnough = (b: OrientedBox) => b.thickness >= PROMINENT_TEXT * (heights[Math.floor(heights.length * 0.75)] ?? 0);
-      const tall = pending.filter((u) => !within(u.box) && tallEnough(u.box)).slice(0, READ_CHUNK);
-      pending = pending.filter((u) => !inside.includes(u) && !tall.includes(u));
+      // Tall boxes of a futile cluster are left: they would read as nothing.
+      const outside = pending.filter((u) => !within(u.box));
+      const skip = futile(outside);
+      const tall = outside.filter((u) => tallEnough(u.box) && !skip.has(u)).slice(0, READ_CHUNK);
+      pending = pending.filter((u) => !inside.includes(u) && !tall.includes(u) && !skip.has(u));
       // The card's lines and the rest are read apart: no line of the card shares an input with clutter
       // (readOriented), even where a page touches the card.
       if (inside.length > 0 || tall.length > 0) {
@@ -968,7 +1000,15 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
       const g = largestUnprobed();
       if (g >= 0 && (pending.length === 0 || Math.max(...unprobed[g].members.map(size)) > size(pending[0].box))) await probeNext(g);
       else if (pending.length > 0 && cards.some(decisive)) await sampleClusters(pending.splice(0));
-      else if (pending.length > 0) await read(pending.splice(0, READ_CHUNK));
+      else if (pending.length > 0) {
+        // Futile clusters' boxes only when nothing else is left: the card is found sooner without them
+        // (and MultiCardDetect's sampling reads them both ways up once a card is found).
+        const skip = futile(pending);
+        const useful = pending.filter((u) => !skip.has(u));
+        const chunk = (useful.length > 0 ? useful : pending).slice(0, READ_CHUNK);
+        pending = pending.filter((u) => !chunk.includes(u));
+        await read(chunk);
+      }
       else return cards;
     }
     cards = fitCards(lines);

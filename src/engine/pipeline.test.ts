@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateOne, generateSet, parseNow } from '../synth/generate.ts';
+import { largeCardPhoto } from '../synth/largePhoto.ts';
 import { LAYOUTS, toCanonicalPixels, type NormBox } from '../domain/cardLayout.ts';
 import { applyHomography, invertHomography, rectToQuad } from './geometry.ts';
 import { runPipeline } from './pipeline.ts';
@@ -199,6 +200,30 @@ describe('generated cards', () => {
       // And the card upside down beside the first is a second card: MultiCardDetect must see it.
       await expect(runPipeline({ image: scene, config: { MultiCardDetect: true }, now: new Date(g.label.now) }, models)).rejects.toMatchObject({ code: 'FailedOperation.MultiCardError' });
     }
+  }, 90_000);
+
+  it('stops reading a page lying upside down beside the card once its lines read as nothing', async () => {
+    // The speed benchmark's first 12 MP photo: a front on wood, a printed page upside down under its corner,
+    // in the card's direction group. Its lines read along the card's rows come out empty; lines beside
+    // those are not read for nothing (17 lines read in all, where 20 were).
+    const photo = await largeCardPhoto(20261125, 0, { year: 2026, month: 11, day: 25 });
+    let read = 0;
+    let empty = 0;
+    const counting: OcrModels = {
+      detect: (image, ctx, o) => models.detect(image, ctx, o),
+      recognize: async (image, quads, ctx, o) => {
+        const readings = await models.recognize(image, quads, ctx, o);
+        if (!(image.width === 856 && image.height === 540)) {
+          read += quads.length;
+          empty += readings.filter((r) => r.text.trim() === '').length;
+        }
+        return readings;
+      },
+    };
+    const r = await runPipeline({ image: photo.bytes, now: new Date('2026-11-25T00:00:00Z') }, counting);
+    for (const f of ID_FIELDS) if (photo.fields[f] != null) expect(r.idInfo[f], f).toBe(photo.fields[f]);
+    expect(read).toBeLessThanOrEqual(17);
+    expect(empty).toBeLessThanOrEqual(7);
   }, 90_000);
 
   it('does not read boxes lying wholly in the emblem of a back', async () => {
