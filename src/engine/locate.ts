@@ -938,12 +938,15 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     const rest: Unread[] = [];
     for (const [i, sample] of samples.entries()) {
       if (sample.length === 0) continue;
-      let chosen = sample;
-      let got = await readBoxes(image, sample, models, ctx);
+      // A sample whose neighbours already read as nothing this way (futile) is read turned first.
+      const skip = futile(sample);
+      const first = skip.size === sample.length ? sample.map((u) => ({ box: u.box, dir: u.dir + 180 })) : sample;
+      let chosen = first;
+      let got = await readBoxes(image, first, models, ctx);
       const showsValue = (ls: TextLine[]) => ls.some((l) => CARD_VALUE_TEXT.test(l.text));
       // (Not kept for a card value alone: 出生1968年8月20日 upside down reads 日08896年年.)
       if (!confidentlyUpright(got)) {
-        const turned = sample.map((u) => ({ box: u.box, dir: u.dir + 180 }));
+        const turned = first.map((u) => ({ box: u.box, dir: u.dir + 180 }));
         const again = await readBoxes(image, turned, models, ctx);
         if (readingScore(again) > readingScore(got)) {
           chosen = turned;
