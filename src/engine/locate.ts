@@ -983,7 +983,7 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
         .map((l) => Math.min(edgeLength(l.box[0], l.box[3]), edgeLength(l.box[1], l.box[2])))
         .sort((a, b) => a - b);
       const tallEnough = (b: OrientedBox) => b.thickness >= PROMINENT_TEXT * (heights[Math.floor(heights.length * 0.75)] ?? 0);
-      // Tall boxes of a futile cluster are left: they would read as nothing.
+      // Tall boxes beside ones that read as nothing (futile) are left: they would read as nothing too.
       const outside = pending.filter((u) => !within(u.box));
       const skip = futile(outside);
       const tall = outside.filter((u) => tallEnough(u.box) && !skip.has(u)).slice(0, READ_CHUNK);
@@ -1004,8 +1004,8 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
       if (g >= 0 && (pending.length === 0 || Math.max(...unprobed[g].members.map(size)) > size(pending[0].box))) await probeNext(g);
       else if (pending.length > 0 && cards.some(decisive)) await sampleClusters(pending.splice(0));
       else if (pending.length > 0) {
-        // Futile clusters' boxes only when nothing else is left: the card is found sooner without them
-        // (and MultiCardDetect's sampling reads them both ways up once a card is found).
+        // Futile boxes (beside ones that read as nothing) only when nothing else is left: the card is found
+        // sooner without them, and MultiCardDetect's sampling reads them both ways up once a card is found.
         const skip = futile(pending);
         const useful = pending.filter((u) => !skip.has(u));
         const chunk = (useful.length > 0 ? useful : pending).slice(0, READ_CHUNK);
