@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RasterImage } from '../types.ts';
-import { boxBlur3, downscaleRaster, downscaleShared, type Plane } from './raster.ts';
+import { boxBlur3, cropRaster, downscaleRaster, downscaleShared, type Plane } from './raster.ts';
 
 /** Deterministic, non-smooth bytes (every channel differs, so a channel mix-up shows). */
 function bytes(length: number, seed: number): Uint8Array {
@@ -82,5 +82,28 @@ describe('boxBlur3', () => {
       const plane: Plane = { data: Float32Array.from(bytes(w * h, w * 31 + h)), width: w, height: h };
       expect(Array.from(boxBlur3(plane).data)).toEqual(Array.from(blurByDefinition(plane)));
     }
+  });
+});
+
+describe('cropRaster', () => {
+  const img: RasterImage = { data: bytes(7 * 5 * 3, 3), width: 7, height: 5, channels: 3 };
+  const px = (r: RasterImage, x: number, y: number) => [...r.data.subarray((y * r.width + x) * 3, (y * r.width + x) * 3 + 3)];
+
+  it('copies the pixels inside the rectangle', () => {
+    const c = cropRaster(img, 2, 1, 5, 4);
+    expect([c.width, c.height, c.channels]).toEqual([3, 3, 3]);
+    for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) expect(px(c, x, y)).toEqual(px(img, x + 2, y + 1));
+  });
+
+  it('clamps a rectangle reaching outside the image and widens fractional edges outwards', () => {
+    const c = cropRaster(img, -3.5, 2.2, 9, 4.1);
+    expect([c.width, c.height]).toEqual([7, 3]);
+    expect(px(c, 0, 0)).toEqual(px(img, 0, 2));
+    expect(px(c, 6, 2)).toEqual(px(img, 6, 4));
+  });
+
+  it('gives an empty raster for a rectangle outside the image', () => {
+    const c = cropRaster(img, 8, 0, 12, 3);
+    expect([c.width, c.data.length]).toEqual([0, 0]);
   });
 });
