@@ -307,15 +307,22 @@ describe('generated cards', () => {
     expect(r.diagnostics?.detectors.find((d) => d.name === 'locate.secondPass')?.fired).toBe(false);
   }, 60_000);
 
+  /**
+   * Recognition that reads the lines matching `which` from the photo with the same text but each character
+   * only 60% sure (the lines' confidence kept); lines read on the rectified card (856 × 540) as they are.
+   */
+  function unsureOnPhoto(which: (text: string) => boolean): OcrModels['recognize'] {
+    return async (image, quads, ctx, o) => {
+      const readings = await models.recognize(image, quads, ctx, o);
+      if (image.width === 856 && image.height === 540) return readings;
+      return readings.map((r) => (which(r.text) ? { ...r, chars: r.chars.map((c) => ({ candidates: c.candidates.map((k, i) => (i === 0 ? { ...k, prob: 0.6 } : k)) })) } : r));
+    };
+  }
+
   it('reads the rectified card again when a field read while locating is not sure', async () => {
     const photo = await smallCardPhoto();
     const sides: Array<number | undefined> = [];
-    const unsure = recordingSides(models, sides, async (image, quads, ctx, o) => {
-      const readings = await models.recognize(image, quads, ctx, o);
-      if (image.width === 856 && image.height === 540) return readings;
-      // Read from the photo: the same text, each character only 60% sure (the lines' confidence kept).
-      return readings.map((r) => ({ ...r, chars: r.chars.map((c) => ({ candidates: c.candidates.map((k, i) => (i === 0 ? { ...k, prob: 0.6 } : k)) })) }));
-    });
+    const unsure = recordingSides(models, sides, unsureOnPhoto(() => true));
     const r = await runPipeline({ image: photo.bytes, now: photo.now }, unsure);
     for (const f of ID_FIELDS) if (photo.fields[f] != null) expect(r.idInfo[f], f).toBe(photo.fields[f]);
     expect(sides).toEqual([640, 856]);
@@ -324,12 +331,7 @@ describe('generated cards', () => {
   it('reads only the row of a field in doubt again, not the whole rectified card', async () => {
     const photo = await smallCardPhoto();
     const sides: Array<number | undefined> = [];
-    const nameUnsure = recordingSides(models, sides, async (image, quads, ctx, o) => {
-      const readings = await models.recognize(image, quads, ctx, o);
-      if (image.width === 856 && image.height === 540) return readings;
-      // Read from the photo: the name's line only 60% sure.
-      return readings.map((r) => (r.text.includes(photo.fields.Name) ? { ...r, chars: r.chars.map((c) => ({ candidates: c.candidates.map((k, i) => (i === 0 ? { ...k, prob: 0.6 } : k)) })) } : r));
-    });
+    const nameUnsure = recordingSides(models, sides, unsureOnPhoto((text) => text.includes(photo.fields.Name)));
     const r = await runPipeline({ image: photo.bytes, now: photo.now, verbose: true }, nameUnsure);
     for (const f of ID_FIELDS) if (photo.fields[f] != null) expect(r.idInfo[f], f).toBe(photo.fields[f]);
     // The whole-image detection, then one detection of the name's row (far smaller than the card).

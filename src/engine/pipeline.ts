@@ -472,18 +472,20 @@ async function readCard(decoded: DecodedImage, cards: FoundCard[], side: number,
   const level = linesLevel(located);
   let secondPass = false;
   let fields = coversValues(target.kind, located) && scale >= TRUST_MIN_SCALE ? await fieldsOf(located, false) : undefined;
-  const reused = fields && level && scale >= (side === LOCATE_FIRST_SIDE ? FIRST_REUSE_SCALE : REUSE_SCALE);
+  const reused = fields !== undefined && level && scale >= (side === LOCATE_FIRST_SIDE ? FIRST_REUSE_SCALE : REUSE_SCALE);
   const doubt = fields && !reused ? fieldsInDoubt(target.kind, fields, ctx.now) : [];
-  if (fields && !reused && doubt.length > 0) {
+  let settled = fields !== undefined && (reused || doubt.length === 0);
+  if (fields && !settled) {
     // Fields in doubt are first read again alone; if that settles them, the rest of the card is not.
     const mended = await mendLines(target, fields.lines, doubt, models, ctx);
     const again = mended ? await fieldsOf(mended, true) : undefined;
     if (again && fieldsInDoubt(target.kind, again, ctx.now).length === 0) {
       fields = again;
       secondPass = true;
+      settled = true;
     }
   }
-  if (!fields || !(reused || fieldsInDoubt(target.kind, fields, ctx.now).length === 0)) {
+  if (!fields || !settled) {
     const reread = await readRectified(target, models, ctx);
     if (reread.length > 0) {
       const second = await fieldsOf(reread, true);
