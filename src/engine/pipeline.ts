@@ -226,10 +226,14 @@ function keepRealPlaces(kind: CardKind, first: FieldReading, second: FieldReadin
   return out;
 }
 
+/** How far a value region is grown on the rectified card, as shares of its width and height. */
+const VALUE_GROW_X = 0.03;
+const VALUE_GROW_Y = 0.06;
+
 /** A value region grown a little (canonical pixels): a rectification off by a few percent must not lose a line. */
 function grownValueRect(region: { box: NormBox }) {
   const r = toCanonicalPixels(region.box);
-  return { x0: r.x0 - 0.03 * CANONICAL_WIDTH, y0: r.y0 - 0.06 * CANONICAL_HEIGHT, x1: r.x1 + 0.03 * CANONICAL_WIDTH, y1: r.y1 + 0.06 * CANONICAL_HEIGHT };
+  return { x0: r.x0 - VALUE_GROW_X * CANONICAL_WIDTH, y0: r.y0 - VALUE_GROW_Y * CANONICAL_HEIGHT, x1: r.x1 + VALUE_GROW_X * CANONICAL_WIDTH, y1: r.y1 + VALUE_GROW_Y * CANONICAL_HEIGHT };
 }
 type Rect = ReturnType<typeof grownValueRect>;
 
@@ -276,7 +280,7 @@ async function mendLines(card: LocatedCard, located: TextLine[], doubt: IdField[
       .map((l) => toCanonicalPixels(l.box))
       .filter((l) => l.y0 < v.y1 && v.y0 < l.y1)
       .reduce((m, l) => Math.min(m, l.x0), v.x0);
-    return { x0: labelX0 - 0.02 * CANONICAL_WIDTH, y0: v.y0, x1: v.x1 + 0.03 * CANONICAL_WIDTH, y1: v.y1 };
+    return { x0: labelX0 - 0.02 * CANONICAL_WIDTH, y0: v.y0, x1: v.x1 + VALUE_GROW_X * CANONICAL_WIDTH, y1: v.y1 };
   });
   const inRow = (q: Quad) => {
     const c = centre(q);
@@ -284,7 +288,7 @@ async function mendLines(card: LocatedCard, located: TextLine[], doubt: IdField[
   };
   const crops: Rect[] = [];
   for (const r of rows) {
-    const g = { x0: r.x0, y0: r.y0 - 0.06 * CANONICAL_HEIGHT, x1: r.x1, y1: r.y1 + 0.06 * CANONICAL_HEIGHT };
+    const g = { x0: r.x0, y0: r.y0 - VALUE_GROW_Y * CANONICAL_HEIGHT, x1: r.x1, y1: r.y1 + VALUE_GROW_Y * CANONICAL_HEIGHT };
     const hit = crops.find((o) => g.x0 < o.x1 && o.x0 < g.x1 && g.y0 < o.y1 && o.y0 < g.y1);
     if (hit) Object.assign(hit, { x0: Math.min(hit.x0, g.x0), y0: Math.min(hit.y0, g.y0), x1: Math.max(hit.x1, g.x1), y1: Math.max(hit.y1, g.y1) });
     else crops.push(g);

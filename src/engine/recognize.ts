@@ -75,8 +75,9 @@ function defaultLineRecognizer(): Promise<LineRecognizer> {
  *
  * `intraOpNumThreads` threads work on each line. (onnxruntime-node runs a session synchronously on the
  * calling thread, so two runs never overlap: lines cannot be read side by side within one thread, only
- * split across intra-op threads. Measured on the 2-core box, quiet: a 480-px line 27.7 ms on one thread,
- * 16.7 ms on two.)
+ * split across intra-op threads. Measured on the 2-core box: a 480-px line 27.7 ms on one thread and
+ * 16.7 ms on two when quiet; 23.5–28.5 ms against 24.2–25.2 ms in a later, busier run — the gain is
+ * not dependable, and end to end a clean card took the same time either way.)
  */
 export async function loadLineRecognizer(opts: SessionOptions = {}): Promise<LineRecognizer> {
   const assets = resolveModelAssets();
