@@ -69,6 +69,18 @@ describe('LocalDiskStore', () => {
     expect(await readdir(join(root, 'buckets', B, 'tmp'))).toEqual([]);
   });
 
+  it('answers IncompleteBody, and crashes nothing, when the body breaks before it is read', async () => {
+    const body = new PassThrough();
+    body.destroy(new Error('socket hang up'));
+    await expect(store.putObject(B, 'early', body, { maxBytes: 1 << 20 })).rejects.toMatchObject({ code: 'IncompleteBody' });
+    const late = new PassThrough();
+    const p = store.putObject(B, 'early', late, { maxBytes: 1 << 20 });
+    // Broken while the bucket is still being checked, before anything reads the body.
+    late.destroy(new Error('socket hang up'));
+    await expect(p).rejects.toMatchObject({ code: 'IncompleteBody' });
+    expect(await get('early')).toBeUndefined();
+  });
+
   it('refuses a body shorter than its declared length, and one over maxBytes', async () => {
     await expect(put('short', 'abc', { expectedLength: 10 })).rejects.toMatchObject({ code: 'IncompleteBody' });
     await expect(put('big', Buffer.alloc(2000), { maxBytes: 1000 })).rejects.toMatchObject({ code: 'EntityTooLarge' });

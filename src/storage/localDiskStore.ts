@@ -134,6 +134,19 @@ export class LocalDiskStore implements ObjectStore {
   }
 
   async putObject(bucket: string, key: string, body: Readable, opts: PutObjectOptions): Promise<ObjectMeta> {
+    // The body can break (the client goes away) while the bucket is checked, before the pipeline below
+    // listens: its error must not go unhandled and take the process down. The pipeline still finds the
+    // stream destroyed and answers IncompleteBody.
+    const quiet = () => {};
+    body.on('error', quiet);
+    try {
+      return await this.writeObject(bucket, key, body, opts);
+    } finally {
+      body.off('error', quiet);
+    }
+  }
+
+  private async writeObject(bucket: string, key: string, body: Readable, opts: PutObjectOptions): Promise<ObjectMeta> {
     await this.requireBucket(bucket);
     const finalPath = this.objectPath(bucket, key);
     const tmp = join(this.bucketDir(bucket), 'tmp', randomUUID());
