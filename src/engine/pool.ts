@@ -9,6 +9,8 @@ import { availableParallelism } from 'node:os';
 import v8 from 'node:v8';
 import { Piscina } from 'piscina';
 import { ServiceError } from '../errors/catalogue.ts';
+import { resolveModelAssets } from './inference.ts';
+import { fusedModelFile } from './modelCache.ts';
 import type { IdCardRecognizer, RecognitionResult, RecognizeRequest } from './types.ts';
 import type { WorkerEvent, WorkerOptions, WorkerReply } from './worker.ts';
 
@@ -98,6 +100,10 @@ export class RecognitionPool implements IdCardRecognizer {
     const heapMb = positiveInteger('heapMb', opts.heapMb ?? DEFAULT_WORKER_HEAP_MB, 0);
     // A V8 flag read when an isolate is created: it sizes the workers' heaps, not this thread's (already made).
     if (heapMb > 0) v8.setFlagsFromString(`--initial-heap-size=${heapMb}`);
+    // The fused model files (modelCache.ts) are made here, once, rather than by every worker at the same
+    // time; a failure leaves each worker to fall back on its own.
+    const assets = resolveModelAssets();
+    await Promise.all([fusedModelFile(assets.detection), fusedModelFile(assets.recognition)]).catch(() => undefined);
     const piscina = new Piscina<WorkerTask, WorkerReply>({
       filename: WORKER_ENTRY.href,
       minThreads: workers,
