@@ -826,13 +826,17 @@ interface DirectionGroup {
  * with confidence: Chinese read upside down comes out with low confidence (digits like 0 1 8 do not, so
  * they alone do not decide).
  */
-async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrModels, ctx: StageContext, probeLines = PROBE_LINES): Promise<{ lines: TextLine[]; dir: number; probe: OrientedBox[]; rest: OrientedBox[] }> {
+async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrModels, ctx: StageContext, probeLines = PROBE_LINES, headFirst = false): Promise<{ lines: TextLine[]; dir: number; probe: OrientedBox[]; rest: OrientedBox[] }> {
   const byLength = g.members.slice().sort((a, b) => b.length - a.length);
   // Text runs tell the direction; a near-square box (the emblem's star, one letter-spaced character) reads
   // the same either way and, read first, escapes the card's picture-area check (inPicture).
   const runs = byLength.filter((b) => b.length >= DIRECTION_RATIO * b.thickness);
   const probe = (runs.length >= 2 ? runs : byLength).slice(0, probeLines);
   const rest = byLength.filter((b) => !probe.includes(b));
+  if (headFirst) {
+    const either = await readEitherWay(image, probe.map((box) => ({ box, dir: g.forward })), models, ctx);
+    return { lines: either.lines, dir: either.turned ? g.forward + 180 : g.forward, probe, rest };
+  }
   let dir = g.forward;
   let lines = await readOriented(image, probe, dir, models, ctx);
   if (!confidentlyUpright(lines)) {
@@ -899,8 +903,10 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
   let pending: Unread[] = [];
   const probeNext = async (index = 0) => {
     const [g] = unprobed.splice(index, 1);
-    // With a card settled, another group is only sampled (sampleClusters): its direction from fewer lines.
-    const p = await probeGroup(image, g, models, ctx, cards?.some(decisive) ? SAMPLE_MIN : PROBE_LINES);
+    // With a card settled, another group is only sampled (sampleClusters): its direction from fewer lines,
+    // asked of its longest line first (readEitherWay).
+    const settled = cards?.some(decisive) ?? false;
+    const p = await probeGroup(image, g, models, ctx, settled ? SAMPLE_MIN : PROBE_LINES, settled);
     noteBlank(p.probe, p.lines);
     lines.push(...p.lines);
     pending = [...pending, ...p.rest.map((box) => ({ box, dir: p.dir }))].sort(bySize);
@@ -941,18 +947,10 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
       // A sample whose neighbours already read as nothing this way (futile) is read turned first.
       const skip = futile(sample);
       const first = skip.size === sample.length ? sample.map((u) => ({ box: u.box, dir: u.dir + 180 })) : sample;
-      let chosen = first;
-      let got = await readBoxes(image, first, models, ctx);
       const showsValue = (ls: TextLine[]) => ls.some((l) => CARD_VALUE_TEXT.test(l.text));
       // (Not kept for a card value alone: 出生1968年8月20日 upside down reads 日08896年年.)
-      if (!confidentlyUpright(got)) {
-        const turned = first.map((u) => ({ box: u.box, dir: u.dir + 180 }));
-        const again = await readBoxes(image, turned, models, ctx);
-        if (readingScore(again) > readingScore(got)) {
-          chosen = turned;
-          got = again;
-        }
-      }
+      const { lines: got, turned } = await readEitherWay(image, first, models, ctx);
+      const chosen = turned ? first.map((u) => ({ box: u.box, dir: u.dir + 180 })) : first;
       lines.push(...got);
       if (!showsValue(got)) continue;
       const turn = chosen[0].dir - sample[0].dir;
@@ -1057,6 +1055,26 @@ async function readBoxes(image: RasterImage, items: Unread[], models: OcrModels,
     });
   }
   return lines;
+}
+
+/**
+ * Reads boxes along their directions or all turned by 180°, whichever reads better. The way up is asked of
+ * the longest box (the first) alone first: where it reads Chinese with confidence one way or the other, the
+ * rest is read that way only (a page lying upside down beside the card had each sample read twice). Where
+ * it reads confidently neither way (digits, a smudge), every box is read both ways unless the upright
+ * reading is confident, and the reading with the better readingScore kept.
+ */
+async function readEitherWay(image: RasterImage, items: Unread[], models: OcrModels, ctx: StageContext): Promise<{ lines: TextLine[]; turned: boolean }> {
+  const turn180 = (us: Unread[]) => us.map((u) => ({ box: u.box, dir: u.dir + 180 }));
+  const read = (us: Unread[]) => readBoxes(image, us, models, ctx);
+  const head = await read(items.slice(0, 1));
+  if (confidentlyUpright(head)) return { lines: [...head, ...(await read(items.slice(1)))], turned: false };
+  const headTurned = await read(turn180(items.slice(0, 1)));
+  if (confidentlyUpright(headTurned)) return { lines: [...headTurned, ...(await read(turn180(items.slice(1))))], turned: true };
+  const upright = [...head, ...(await read(items.slice(1)))];
+  if (confidentlyUpright(upright)) return { lines: upright, turned: false };
+  const turned = [...headTurned, ...(await read(turn180(items.slice(1))))];
+  return readingScore(turned) > readingScore(upright) ? { lines: turned, turned: true } : { lines: upright, turned: false };
 }
 
 /** Some line of three or more Chinese characters read with confidence: the direction is right. */

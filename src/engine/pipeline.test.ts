@@ -226,6 +226,30 @@ describe('generated cards', () => {
     expect(empty).toBeLessThanOrEqual(7);
   }, 90_000);
 
+  it('with MultiCardDetect, asks a page lying the other way up which way it reads on one line, not on its whole sample', async () => {
+    // The speed benchmark's second 12 MP photo: a back on printed pages, one page turned against the card.
+    // Its sample (three longest lines) read along the card's rows came out empty and was read again turned
+    // (18 lines read, 3 of them empty); its longest line alone now settles the way up (16 read, 1 empty).
+    const photo = await largeCardPhoto(20261125, 1, { year: 2026, month: 11, day: 25 });
+    let read = 0;
+    let empty = 0;
+    const counting: OcrModels = {
+      detect: (image, ctx, o) => models.detect(image, ctx, o),
+      recognize: async (image, quads, ctx, o) => {
+        const readings = await models.recognize(image, quads, ctx, o);
+        if (!(image.width === 856 && image.height === 540)) {
+          read += quads.length;
+          empty += readings.filter((r) => r.text.trim() === '').length;
+        }
+        return readings;
+      },
+    };
+    const r = await runPipeline({ image: photo.bytes, config: { MultiCardDetect: true }, now: new Date('2026-11-25T00:00:00Z') }, counting);
+    for (const f of ID_FIELDS) if (photo.fields[f] != null) expect(r.idInfo[f], f).toBe(photo.fields[f]);
+    expect(read).toBeLessThanOrEqual(16);
+    expect(empty).toBeLessThanOrEqual(1);
+  }, 90_000);
+
   it('does not read boxes lying wholly in the emblem of a back', async () => {
     // Seed 20261125, image 0 (the speed benchmark's first clean card): a back whose emblem the detector
     // boxes as text (its star). Nothing there is a field, label or title.
