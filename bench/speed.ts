@@ -9,7 +9,7 @@
  * The machine is shared and noisy: figures are medians (p50) and ratios, and the load average is printed
  * beside them. A run that could not measure something prints `—` and says why; it never fills in a number.
  *
- * `npm run bench:speed` starts Node with `--initial-heap-size=128`, the V8 heap the service's recognition
+ * `npm run bench:speed` starts Node with `--initial-heap-size=80`, the V8 heap the service's recognition
  * workers start with (pool.ts heapMb), so the in-process rows run the engine as a worker runs it.
  */
 import { execFile } from 'node:child_process';

@@ -43,16 +43,19 @@ export interface PoolOptions {
   startTimeoutMs?: number;
   /**
    * Initial V8 heap of each worker, MB (V8's --initial-heap-size, set before the workers start; 0 leaves
-   * V8's default). Default 128. A worker keeps ~35 MB of live objects (OpenCV's glue, the place-name index)
+   * V8's default). Default 80. A worker keeps ~35 MB of live objects (OpenCV's glue, the place-name index)
    * and turns over ~16 MB of tensors per card; with V8's default start the old generation was collected
    * about once per card, and marking that heap cost ~45 ms of CPU per card on V8's helper threads. Measured
-   * on the 2-core box, 2 workers, clean cards, 4 at a time: 6.4 → 7.2–7.5 cards/s, peak RSS +40–60 MB.
+   * on the 2-core box, 2 workers, clean cards, 4 at a time: 6.4 → 7.2–7.5 cards/s, peak RSS +40–60 MB (at
+   * 128). With the fused models (fuseGraph.ts), clean cards through HTTP at 2 / 4 / 8 clients, server peak
+   * RSS and cards/s: 64 MB 774 MB, 6.8 / 7.4 / 8.1; 80 MB 790 MB, 8.1 / 8.8 / 9.0; 96 MB 803–810 MB,
+   * 8.2–8.5 / 9.3–9.9 / 8.6–9.4; 128 MB 835–843 MB, 7.3–8.7 / 8.2–9.6 / 9.3–9.5 (one run each but 96).
    */
   heapMb?: number;
 }
 
 /** See PoolOptions.heapMb. */
-export const DEFAULT_WORKER_HEAP_MB = 128;
+export const DEFAULT_WORKER_HEAP_MB = 80;
 
 const WORKER_ENTRY = new URL('./worker-bootstrap.mjs', import.meta.url);
 
