@@ -869,8 +869,8 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     return fitCards(lines);
   }
   /** Every box read, and whether it read as nothing along its direction (a page upside down, say). */
-  const done: Array<{ box: OrientedBox; blank: boolean }> = [];
-  const noteBlank = (boxes: OrientedBox[], read: TextLine[]) => read.forEach((l, i) => done.push({ box: boxes[i], blank: l.text.trim() === '' }));
+  const done: Array<{ box: OrientedBox; blank: boolean; text: string }> = [];
+  const noteBlank = (boxes: OrientedBox[], read: TextLine[]) => read.forEach((l, i) => done.push({ box: boxes[i], blank: l.text.trim() === '', text: l.text }));
   /**
    * Unread boxes whose nearest read neighbour (within clusterBoxes' reach: the same document) read as
    * nothing along the same direction: a page lying the other way up in this direction group, whose further
@@ -929,13 +929,22 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     const areas = (cards ?? []).map((c) => growQuad(c.quad, 0.06));
     const inCard = (u: Unread) => areas.some((a) => pointInQuad(centreOfQuad(u.box.box.quad), a));
     const pictured = (u: Unread) => (cards ?? []).some((c, i) => pointInQuad(centreOfQuad(u.box.box.quad), areas[i]) && inPicture(c, u.box));
-    const clusters = clusterBoxes(items.filter((u) => !inCard(u)));
-    const samples = clusters.map((c) =>
-      c
+    // Clusters take in the lines already read outside the cards (a group's probe): a cluster whose read lines
+    // show a card value is read whole, and lines that read as text count towards its sample (a page turned
+    // against the card had its three longest lines read by its group's probe, then three more sampled).
+    const readOutside = done.filter((d) => !inCard({ box: d.box, dir: 0 }));
+    const clustered = clusterBoxes([...items.filter((u) => !inCard(u)).map((u) => ({ box: u.box, unread: u })), ...readOutside.map((d) => ({ box: d.box, read: d }))]);
+    const clusters = clustered.map((c) => c.flatMap((m) => ('unread' in m ? [m.unread] : []))).filter((c) => c.length > 0);
+    const alreadyRead = clustered.filter((c) => c.some((m) => 'unread' in m)).map((c) => c.flatMap((m) => ('read' in m ? [m.read] : [])));
+    const samples = clusters.map((c, i) => {
+      const seen = alreadyRead[i].filter((d) => !d.blank);
+      if (seen.some((d) => CARD_VALUE_TEXT.test(d.text))) return c;
+      const size = Math.max(SAMPLE_MIN, Math.ceil(SAMPLE_SHARE * (c.length + alreadyRead[i].length))) - seen.length;
+      return c
         .filter((u) => u.box.length >= SAMPLE_ELONGATION * u.box.thickness)
         .sort((a, b) => b.box.length - a.box.length)
-        .slice(0, Math.max(SAMPLE_MIN, Math.ceil(SAMPLE_SHARE * c.length))),
-    );
+        .slice(0, Math.max(0, size));
+    });
     for (const area of areas) await read(items.filter((u) => pointInQuad(centreOfQuad(u.box.box.quad), area) && !pictured(u)), true);
     // Each cluster's sample is read along its group's direction and, where that reads no Chinese with
     // confidence, turned by 180° too, the better reading kept (probeGroup's rule, per cluster): a second
