@@ -78,12 +78,16 @@ async function fusedModel(modelPath: string, cacheDir?: string): Promise<{ model
     const file = await fusedModelFile(modelPath, cacheDir);
     return { model: file.path, report: file.report };
   } catch {
-    try {
-      return fuseAffineActivations(new Uint8Array(await readFile(modelPath)));
-    } catch {
-      // Not a model the codec can read: onnxruntime reads it as shipped (and says what is wrong with it).
-      return { model: modelPath };
-    }
+    return fusedHere(modelPath);
+  }
+}
+
+async function fusedHere(modelPath: string): Promise<{ model: string | Uint8Array; report?: FuseReport }> {
+  try {
+    return fuseAffineActivations(new Uint8Array(await readFile(modelPath)));
+  } catch {
+    // Not a model the codec can read: onnxruntime reads it as shipped (and says what is wrong with it).
+    return { model: modelPath };
   }
 }
 
@@ -97,7 +101,7 @@ export async function loadOnnxSession(modelPath: string, opts: SessionOptions = 
   if (!Number.isInteger(threads) || threads < 1) {
     throw new TypeError(`Expected positive integer for intraOpNumThreads but received ${String(threads)} of type ${typeof threads}`);
   }
-  const { model, report } = opts.fuse === false ? { model: modelPath, report: undefined } : await fusedModel(modelPath, opts.modelCacheDir);
+  let { model, report } = opts.fuse === false ? { model: modelPath, report: undefined } : await fusedModel(modelPath, opts.modelCacheDir);
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
@@ -115,7 +119,16 @@ export async function loadOnnxSession(modelPath: string, opts: SessionOptions = 
     // slower one request at a time too on the shared 2-core box: clean card p50 701 ms against 416 ms).
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
-  const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+  const create = (m: string | Uint8Array) => (typeof m === 'string' ? ort.InferenceSession.create(m, options) : ort.InferenceSession.create(m, options));
+  let session: ort.InferenceSession;
+  try {
+    session = await create(model);
+  } catch (e) {
+    // A cached fused file onnxruntime cannot load (damaged on disk): the rewrite is made here instead.
+    if (typeof model !== 'string' || model === modelPath) throw e;
+    ({ model, report } = await fusedHere(modelPath));
+    session = await create(model);
+  }
   if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {
     throw new Error(`Model ${path.basename(modelPath)} has ${session.inputNames.length} inputs and ${session.outputNames.length} outputs; one of each expected.`);
   }

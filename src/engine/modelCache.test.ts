@@ -41,4 +41,15 @@ describe('fused model files (made once, in a child process, and reused)', () => 
     expect(inProcess.fused).toEqual(cached.fused);
     await inProcess.release();
   });
+
+  it('does not fail on a cached file damaged on disk: the rewrite is made in-process instead', async () => {
+    const cache = path.join(dir, 'damaged');
+    const file = await fusedModelFile(assets.detection, cache);
+    await writeFile(file.path, 'not a model');
+    const session = await loadOnnxSession(assets.detection, { modelCacheDir: cache });
+    expect(session.fused).toEqual(file.report);
+    const out = await session.run({ data: new Float32Array(3 * 64 * 64), dims: [1, 3, 64, 64] });
+    expect(out.dims).toEqual([1, 1, 64, 64]);
+    await session.release();
+  });
 });
