@@ -926,7 +926,10 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
    * card on printed pages then costs a few lines per page instead of all of them.
    */
   const sampleClusters = async (items: Unread[]) => {
-    const areas = (cards ?? []).map((c) => growQuad(c.quad, 0.06));
+    // The cards' own quads, not grown as for the cards' reading: every line of a card has its centre well
+    // inside it (≥ 0.1 of its size from the edges), while text of a page under the card's edge only lies
+    // in a grown margin; read as the card's, it cost a bench photo 5 lines, sampled with its page none.
+    const areas = (cards ?? []).map((c) => c.quad);
     const inCard = (u: Unread) => areas.some((a) => pointInQuad(centreOfQuad(u.box.box.quad), a));
     const pictured = (u: Unread) => (cards ?? []).some((c, i) => pointInQuad(centreOfQuad(u.box.box.quad), areas[i]) && inPicture(c, u.box));
     // Clusters take in the lines already read outside the cards (a group's probe): a cluster whose read lines

@@ -230,8 +230,8 @@ describe('generated cards', () => {
     // The speed benchmark's second 12 MP photo: a back on printed pages, one page turned against the card.
     // Its group's probe (three longest lines) read along the card's rows came out empty and was read again
     // turned, and then each of its clusters was sampled on further lines (18 lines read, 3 of them empty).
-    // Its longest line alone now settles the way up, and the probe's lines count as the page's sample
-    // (13 read, 1 empty).
+    // Its longest line alone now settles the way up, the probe's lines count as the page's sample, and page
+    // text under the card's edge is sampled with its page, not read as the card's (8 read, 1 empty).
     const photo = await largeCardPhoto(20261125, 1, { year: 2026, month: 11, day: 25 });
     let read = 0;
     let empty = 0;
@@ -248,7 +248,7 @@ describe('generated cards', () => {
     };
     const r = await runPipeline({ image: photo.bytes, config: { MultiCardDetect: true }, now: new Date('2026-11-25T00:00:00Z') }, counting);
     for (const f of ID_FIELDS) if (photo.fields[f] != null) expect(r.idInfo[f], f).toBe(photo.fields[f]);
-    expect(read).toBeLessThanOrEqual(13);
+    expect(read).toBeLessThanOrEqual(8);
     expect(empty).toBeLessThanOrEqual(1);
   }, 90_000);
 
