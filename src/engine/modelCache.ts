@@ -4,12 +4,15 @@
  * Fusing in the process that serves costs ≈ 40 MB of resident memory per worker for good (the rewrite's
  * transient buffers, freed but kept by glibc's allocator): measured, one process holding both sessions at
  * 131 MB loaded from a fused file against 172 MB fused in-process (140 MB for the shipped models). So the
- * rewrite runs in a short-lived child process that writes `<cache>/<model>-<size>-<mtime>-r<revision>.onnx`
- * (and its FuseReport beside it), and onnxruntime loads that file. The cache is
+ * rewrite runs in a short-lived child process that writes `<cache>/<model>-<sha256>-r<revision>.onnx` (the
+ * shipped file's content hash, so reinstalls and side-by-side installs of the same model share one file
+ * instead of adding one each; and its FuseReport beside it), and onnxruntime loads that file. The cache is
  * `$XDG_CACHE_HOME/idcard-ocr/models` (default `~/.cache/idcard-ocr/models`); a file is only ever written
  * under a temporary name and renamed, so processes starting at once cannot read half a model.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,8 +50,7 @@ export interface FusedModelFile {
  *   const { path, report } = await fusedModelFile(resolveModelAssets().recognition);
  */
 export async function fusedModelFile(shippedPath: string, cacheDir = defaultModelCacheDir()): Promise<FusedModelFile> {
-  const info = await stat(shippedPath);
-  const name = `${path.basename(shippedPath, '.onnx')}-${info.size}-${Math.round(info.mtimeMs)}-r${FUSE_REVISION}`;
+  const name = `${path.basename(shippedPath, '.onnx')}-${await contentHash(shippedPath)}-r${FUSE_REVISION}`;
   const modelFile = path.join(cacheDir, `${name}.onnx`);
   const reportFile = path.join(cacheDir, `${name}.json`);
   const cached = await readCached(modelFile, reportFile);
@@ -65,6 +67,13 @@ export async function fusedModelFile(shippedPath: string, cacheDir = defaultMode
     pending.set(modelFile, job);
   }
   return job;
+}
+
+/** The first 16 hex digits of the file's SHA-256, streamed (no copy of the model held in memory). */
+async function contentHash(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex').slice(0, 16);
 }
 
 async function readCached(modelFile: string, reportFile: string): Promise<FusedModelFile | undefined> {
