@@ -336,6 +336,13 @@ export function fuseAffineActivations(model: Uint8Array): { model: Uint8Array; r
     removed.add(n);
     for (const s of slots) if ('nodes' in s) s.nodes = s.nodes.filter((m) => m !== n);
   };
+  const replaceNode = (old: Node, next: Node) => {
+    for (const s of slots) if ('nodes' in s) s.nodes = s.nodes.map((m) => (m === old ? next : m));
+  };
+  const setOutputs = (n: Node, outputs: string[]) => {
+    n.outputs = outputs;
+    n.raw = undefined;
+  };
   const onlyConsumer = (name: string): Node | undefined => {
     const cs = consumers.get(name) ?? [];
     return cs.length === 1 && !graphOutputs.has(name) ? cs[0] : undefined;
@@ -382,9 +389,7 @@ export function fuseAffineActivations(model: Uint8Array): { model: Uint8Array; r
   };
   /** Replaces the Conv's weight and bias constants (adding a bias where it had none). */
   const setConvParams = (conv: Node, params: NonNullable<ReturnType<typeof convParams>>, w: Float32Array, b: Float32Array) => {
-    const replaceConstant = (old: Node, dims: number[], data: Float32Array) => {
-      for (const s of slots) if ('nodes' in s) s.nodes = s.nodes.map((m) => (m === old ? constantNode(old.outputs[0], dims, data) : m));
-    };
+    const replaceConstant = (old: Node, dims: number[], data: Float32Array) => replaceNode(old, constantNode(old.outputs[0], dims, data));
     replaceConstant(params.w.node, params.w.dims, w);
     if (params.b) replaceConstant(params.b.node, [b.length], b);
     else {
@@ -412,8 +417,7 @@ export function fuseAffineActivations(model: Uint8Array): { model: Uint8Array; r
     const bias = new Float32Array(params.w.dims[0]);
     for (let o = 0; o < bias.length; o++) bias[o] = (params.b ? params.b.data[o] : 0) * s + b;
     setConvParams(conv, params, w, bias);
-    conv.outputs = [add.outputs[0]];
-    conv.raw = undefined;
+    setOutputs(conv, [add.outputs[0]]);
     remove(mul);
     remove(add);
     report.affineIntoConv++;
@@ -435,10 +439,9 @@ export function fuseAffineActivations(model: Uint8Array): { model: Uint8Array; r
     const div = onlyConsumer(mul.outputs[0]);
     if (div?.op !== 'Div' || div.inputs[0] !== mul.outputs[0] || scalar(div.inputs[1]) !== 6) continue;
     const hs: Node = { op: 'HardSigmoid', domain: '', name: `${clip.name}.hardsigmoid`, inputs: [x], outputs: [clip.outputs[0]], attributes: [floatAttribute('alpha', 1 / 6), floatAttribute('beta', 0.5)] };
-    for (const s of slots) if ('nodes' in s) s.nodes = s.nodes.map((m) => (m === clip ? hs : m));
+    replaceNode(clip, hs);
     mul.inputs = [x, hs.outputs[0]];
-    mul.outputs = [div.outputs[0]];
-    mul.raw = undefined;
+    setOutputs(mul, [div.outputs[0]]);
     remove(add);
     remove(div);
     report.hardSwish++;
@@ -464,8 +467,7 @@ export function fuseAffineActivations(model: Uint8Array): { model: Uint8Array; r
     setConvParams(conv, params, w, bias);
     hs.attributes = [floatAttribute('alpha', alpha / s), floatAttribute('beta', beta)];
     hs.raw = undefined;
-    mul.outputs = [scale.outputs[0]];
-    mul.raw = undefined;
+    setOutputs(mul, [scale.outputs[0]]);
     remove(scale);
     report.scaleThroughActivation++;
     index();
