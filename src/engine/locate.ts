@@ -930,13 +930,13 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     // inside it (≥ 0.1 of its size from the edges), while text of a page under the card's edge only lies
     // in a grown margin; read as the card's, it cost a bench photo 5 lines, sampled with its page none.
     const areas = (cards ?? []).map((c) => c.quad);
-    const inCard = (u: Unread) => areas.some((a) => pointInQuad(centreOfQuad(u.box.box.quad), a));
+    const inCard = (b: OrientedBox) => areas.some((a) => pointInQuad(centreOfQuad(b.box.quad), a));
     const pictured = (u: Unread) => (cards ?? []).some((c, i) => pointInQuad(centreOfQuad(u.box.box.quad), areas[i]) && inPicture(c, u.box));
     // Clusters take in the lines already read outside the cards (a group's probe): a cluster whose read lines
     // show a card value is read whole, and lines that read as text count towards its sample (a page turned
     // against the card had its three longest lines read by its group's probe, then three more sampled).
-    const readOutside = done.filter((d) => !inCard({ box: d.box, dir: 0 }));
-    const clustered = clusterBoxes([...items.filter((u) => !inCard(u)).map((u) => ({ box: u.box, unread: u })), ...readOutside.map((d) => ({ box: d.box, read: d }))]);
+    const readOutside = done.filter((d) => !inCard(d.box));
+    const clustered = clusterBoxes([...items.filter((u) => !inCard(u.box)).map((u) => ({ box: u.box, unread: u })), ...readOutside.map((d) => ({ box: d.box, read: d }))]);
     const clusters = clustered.map((c) => c.flatMap((m) => ('unread' in m ? [m.unread] : []))).filter((c) => c.length > 0);
     const alreadyRead = clustered.filter((c) => c.some((m) => 'unread' in m)).map((c) => c.flatMap((m) => ('read' in m ? [m.read] : [])));
     const samples = clusters.map((c, i) => {
@@ -949,10 +949,10 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
         .slice(0, Math.max(0, size));
     });
     for (const area of areas) await read(items.filter((u) => pointInQuad(centreOfQuad(u.box.box.quad), area) && !pictured(u)), true);
-    // Each cluster's sample is read along its group's direction and, where that reads no Chinese with
-    // confidence, turned by 180° too, the better reading kept (probeGroup's rule, per cluster): a second
-    // card lying upside down beside the first shares its direction group, and read the first card's way its
-    // lines read as nothing (a front beside a front turned by 180° went unseen by MultiCardDetect).
+    // Each cluster's sample is read along its group's direction or turned by 180°, whichever reads better
+    // (readEitherWay, asking its longest line first): a second card lying upside down beside the first
+    // shares its direction group, and read the first card's way its lines read as nothing (a front beside a
+    // front turned by 180° went unseen by MultiCardDetect).
     const rest: Unread[] = [];
     for (const [i, sample] of samples.entries()) {
       if (sample.length === 0) continue;
