@@ -1208,6 +1208,9 @@ export async function locateCards(decoded: DecodedImage, models: OcrModels, ctx:
           card ??= warpPerspective(image, toImage, CANONICAL_WIDTH, CANONICAL_HEIGHT);
           return card;
         },
+        provideCard(make: () => RasterImage): void {
+          card ??= make();
+        },
         score: Math.min(1, c.score),
         method: c.method,
         lines: cardLines,

@@ -11,7 +11,7 @@
 import sharp from 'sharp';
 import { CANONICAL_HEIGHT, CANONICAL_WIDTH, LAYOUTS, toCanonicalPixels } from '../../domain/cardLayout.ts';
 import type { DecodedImage, LocatedCard, Point, RasterImage } from '../types.ts';
-import type { PixelBox } from './raster.ts';
+import { type PixelBox, shrinkTwoThirds } from './raster.ts';
 import { invertHomography, warpFromImage } from './warp.ts';
 
 /** More than 1.5× canonical adds bytes and warp time, not legibility (1284 px across is 15 px/mm). */
@@ -40,7 +40,11 @@ export function rectifiedCardForCrop(decoded: DecodedImage, card: LocatedCard): 
   if (scale < 1.1) return card.card;
   const width = Math.round(CANONICAL_WIDTH * scale);
   const height = Math.round(CANONICAL_HEIGHT * scale);
-  return warpFromImage(decoded.image, invertHomography(card.homography), width, height, CANONICAL_WIDTH, CANONICAL_HEIGHT);
+  const fine = warpFromImage(decoded.image, invertHomography(card.homography), width, height, CANONICAL_WIDTH, CANONICAL_HEIGHT);
+  // At 1.5× (a large photo's card) the canonical card, if nothing has made it yet, is this crop shrunk by
+  // 2/3 (area mean): a quarter of the cost of warping the photo again.
+  if (width === CANONICAL_WIDTH * 1.5 && height === CANONICAL_HEIGHT * 1.5) card.provideCard?.(() => shrinkTwoThirds(fine));
+  return fine;
 }
 
 export async function encodeJpegBase64(img: RasterImage, box?: PixelBox): Promise<string> {

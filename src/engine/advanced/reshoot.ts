@@ -27,8 +27,6 @@ const MIN_PATCH = 64;
 /** Only frequencies above this (cycles/pixel) are searched: below it sit text rows and the guilloche. */
 const MIN_FREQ = 0.08;
 const RING = 3;
-const RING_DV = [-RING, RING, 0, 0, -RING, -RING, RING, RING];
-const RING_DU = [0, 0, -RING, RING, -RING, RING, -RING, RING];
 
 function centroid(q: Point[]): Point {
   return { x: (q[0].x + q[1].x + q[2].x + q[3].x) / 4, y: (q[0].y + q[1].y + q[2].y + q[3].y) / 4 };
@@ -82,7 +80,6 @@ export function peakiness(P: Float64Array, n: number): { ratio: number; freq: nu
   let best = 0;
   let bestFreq = 0;
   const minR = MIN_FREQ * n;
-  const at = (v: number, u: number) => P[((v + n) % n) * n + ((u + n) % n)];
   // Half plane (the spectrum of a real patch is symmetric): v in [0, n/2], u in (−n/2, n/2].
   // Squared radii, the same tests as on the radius without a square root per bin: u² + v² is an exact
   // integer, (0.08 n)² is far from any integer, and (n/2)² is reached only on the axes (a power of two
@@ -92,17 +89,42 @@ export function peakiness(P: Float64Array, n: number): { ratio: number; freq: nu
   // log10 is monotonic, so a bin can only beat `best` if its plain ratio beats the best plain ratio seen;
   // the logarithm (and the comparison the report is defined by) runs only for those few bins.
   let bestQ = 1;
+  // Bin (v, u) of the periodic spectrum lives at P[(v mod n)·n + (u mod n)]: the wrapped column of each u
+  // and of its ring neighbours u ± RING, tabulated once instead of two remainders per neighbour.
+  const wrap = (i: number) => ((i % n) + n) % n;
+  const colAt = new Int32Array(n);
+  const colLeft = new Int32Array(n);
+  const colRight = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const u = k - n / 2 + 1;
+    colAt[k] = wrap(u);
+    colLeft[k] = wrap(u - RING);
+    colRight[k] = wrap(u + RING);
+  }
+  const ring = new Float64Array(8);
   for (let v = 0; v <= n / 2; v++) {
-    for (let u = -n / 2 + 1; u <= n / 2; u++) {
+    const row = wrap(v) * n;
+    const up = wrap(v - RING) * n;
+    const down = wrap(v + RING) * n;
+    for (let k = 0; k < n; k++) {
+      const u = k - n / 2 + 1;
       const r2 = u * u + v * v;
       if (r2 < minR2 || r2 > maxR2) continue;
-      const p = at(v, u);
+      const p = P[row + colAt[k]];
       if (p <= 0) continue;
-      // Second largest of the eight ring neighbours, without allocating.
+      // Second largest of the eight ring neighbours: above, below, left, right and the four diagonals.
+      ring[0] = P[up + colAt[k]];
+      ring[1] = P[down + colAt[k]];
+      ring[2] = P[row + colLeft[k]];
+      ring[3] = P[row + colRight[k]];
+      ring[4] = P[up + colLeft[k]];
+      ring[5] = P[up + colRight[k]];
+      ring[6] = P[down + colLeft[k]];
+      ring[7] = P[down + colRight[k]];
       let first = 0;
       let second = 0;
-      for (let k = 0; k < 8; k++) {
-        const q = at(v + RING_DV[k], u + RING_DU[k]);
+      for (let i = 0; i < 8; i++) {
+        const q = ring[i];
         if (q > first) {
           second = first;
           first = q;
