@@ -734,6 +734,8 @@ const PROMINENT_TEXT = 0.9;
  * authority, while a page's seldom are.
  */
 const SAMPLE_SHARE = 0.25;
+/** The direction classifier's probability above which a line is read turned by 180° first (PaddleOCR's cls_thresh). */
+const TURNED_SURE = 0.9;
 const SAMPLE_MIN = 3;
 const CLUSTER_GAP = 1.5;
 
@@ -847,6 +849,13 @@ async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrMode
     }
   }
   return { lines, dir, probe, rest };
+}
+
+/** The direction classifier (models.turned) is sure that `box`, read along `dir`, is upside down. */
+async function surelyTurned(image: RasterImage, box: OrientedBox, dir: number, models: OcrModels, ctx: StageContext): Promise<boolean> {
+  if (!models.turned) return false;
+  const [p] = await models.turned(image, [orientQuad(box.box.quad, dir)], ctx);
+  return p >= TURNED_SURE;
 }
 
 const bySize = (a: Unread, b: Unread) => b.box.length * b.box.thickness - a.box.length * a.box.thickness;
@@ -1072,20 +1081,27 @@ async function readBoxes(image: RasterImage, items: Unread[], models: OcrModels,
 /**
  * Reads boxes along their directions or all turned by 180°, whichever reads better. The way up is asked of
  * the longest box (the first) alone first: where it reads Chinese with confidence one way or the other, the
- * rest is read that way only (a page lying upside down beside the card had each sample read twice). Where
- * it reads confidently neither way (digits, a smudge), every box is read both ways unless the upright
- * reading is confident, and the reading with the better readingScore kept.
+ * rest is read that way only (a page lying upside down beside the card had each sample read twice). The
+ * way the direction classifier (models.turned) is sure of is tried first, so a page lying the other way up
+ * costs one reading of its longest line, not two. Where the head reads confidently neither way (digits, a
+ * smudge), every box is read both ways unless the upright reading is confident, and the reading with the
+ * better readingScore kept.
  */
 async function readEitherWay(image: RasterImage, items: Unread[], models: OcrModels, ctx: StageContext): Promise<{ lines: TextLine[]; turned: boolean }> {
-  const turn180 = (us: Unread[]) => us.map((u) => ({ box: u.box, dir: u.dir + 180 }));
+  const way = (turn: boolean, us: Unread[]) => (turn ? us.map((u) => ({ box: u.box, dir: u.dir + 180 })) : us);
   const read = (us: Unread[]) => readBoxes(image, us, models, ctx);
-  const head = await read(items.slice(0, 1));
-  if (confidentlyUpright(head)) return { lines: [...head, ...(await read(items.slice(1)))], turned: false };
-  const headTurned = await read(turn180(items.slice(0, 1)));
-  if (confidentlyUpright(headTurned)) return { lines: [...headTurned, ...(await read(turn180(items.slice(1))))], turned: true };
-  const upright = [...head, ...(await read(items.slice(1)))];
+  const head = items.slice(0, 1);
+  const rest = items.slice(1);
+  const headFirstTurned = head.length > 0 && (await surelyTurned(image, head[0].box, head[0].dir, models, ctx));
+  const heads = new Map<boolean, TextLine[]>();
+  for (const turn of [headFirstTurned, !headFirstTurned]) {
+    const got = await read(way(turn, head));
+    heads.set(turn, got);
+    if (confidentlyUpright(got)) return { lines: [...got, ...(await read(way(turn, rest)))], turned: turn };
+  }
+  const upright = [...heads.get(false)!, ...(await read(rest))];
   if (confidentlyUpright(upright)) return { lines: upright, turned: false };
-  const turned = [...headTurned, ...(await read(turn180(items.slice(1))))];
+  const turned = [...heads.get(true)!, ...(await read(way(true, rest)))];
   return readingScore(turned) > readingScore(upright) ? { lines: turned, turned: true } : { lines: upright, turned: false };
 }
 

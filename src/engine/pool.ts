@@ -106,7 +106,7 @@ export class RecognitionPool implements IdCardRecognizer {
     // The fused model files (modelCache.ts) are made here, once, rather than by every worker at the same
     // time; a failure leaves each worker to fall back on its own.
     const assets = resolveModelAssets();
-    await Promise.all([fusedModelFile(assets.detection), fusedModelFile(assets.recognition)]).catch(() => undefined);
+    await Promise.all([fusedModelFile(assets.detection), fusedModelFile(assets.recognition), fusedModelFile(assets.classification)]).catch(() => undefined);
     const piscina = new Piscina<WorkerTask, WorkerReply>({
       filename: WORKER_ENTRY.href,
       minThreads: workers,

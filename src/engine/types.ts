@@ -172,6 +172,8 @@ export interface OcrModels {
   detect(image: RasterImage, ctx: StageContext, opts?: { maxSide?: number; boxThresh?: number }): Promise<TextBox[]>;
   /** `charset: 'id-number'` masks the CTC classes to 0-9 and X (recognition-notes.md). */
   recognize(image: RasterImage, quads: Quad[], ctx: StageContext, opts?: { charset?: 'all' | 'id-number' }): Promise<LineReading[]>;
+  /** Probability that each line, read along its quad, is upside down (PP-OCR's direction classifier). */
+  turned?(image: RasterImage, quads: Quad[], ctx: StageContext): Promise<number[]>;
 }
 
 /** locate.ts: `locateCards(decoded, models, ctx): Promise<LocatedCard[]>` — every card found, most prominent first. */
