@@ -112,9 +112,14 @@ export function peakiness(P: Float64Array, n: number): { ratio: number; freq: nu
       if (r2 < minR2 || r2 > maxR2) continue;
       const p = P[row + colAt[k]];
       if (p <= 0) continue;
+      // The second largest of the ring is at least the smaller of any two of its bins, so a bin whose ratio
+      // over the smaller of the bins above and below it cannot beat the best is passed over unread.
+      const above = P[up + colAt[k]];
+      const below = P[down + colAt[k]];
+      if (p / ((above < below ? above : below) + 1e-9) <= bestQ) continue;
       // Second largest of the eight ring neighbours: above, below, left, right and the four diagonals.
-      ring[0] = P[up + colAt[k]];
-      ring[1] = P[down + colAt[k]];
+      ring[0] = above;
+      ring[1] = below;
       ring[2] = P[row + colLeft[k]];
       ring[3] = P[row + colRight[k]];
       ring[4] = P[up + colLeft[k]];
