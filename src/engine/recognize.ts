@@ -421,8 +421,8 @@ const CLS_WIDTH = 192;
 /**
  * Probability that each line, read along its quad, is upside down (the classifier's "180" class).
  *
- * PaddleOCR's preprocessing: the crop resized to 48 px high, aspect kept, squeezed to at most 192 px wide,
- * normalised as for recognition, zero-padded on the right. All lines run in one batch (~1 ms a line on
+ * PaddleOCR's preprocessing: the crop resized (bilinear) to 48 px high, aspect kept, squeezed to at most
+ * 192 px wide, normalised as for recognition, zero-padded on the right. All lines run in one batch (~1 ms a line on
  * this box, against ~13 ms to read one).
  */
 export async function classifyTurned(image: RasterImage, quads: Quad[], ctx: StageContext, classifier: InferenceSession): Promise<number[]> {
@@ -434,7 +434,8 @@ export async function classifyTurned(image: RasterImage, quads: Quad[], ctx: Sta
     quads.forEach((quad, i) => {
       const g = lineGeometry(quad, 'never');
       const outW = Math.min(CLS_WIDTH, g.outW);
-      const line = { ...g, outW, tensorW: CLS_WIDTH, shrink: Math.max(g.shrink, (g.shrink * g.outW) / outW) };
+      // One bilinear sample per pixel, as PaddleOCR's cv2.resize: the classifier needs the strokes' shape, not their detail.
+      const line = { ...g, outW, tensorW: CLS_WIDTH, shrink: 1 };
       fillLineTensor(image, line, data.subarray(i * per, (i + 1) * per), CLS_WIDTH);
     });
     const out = await classifier.run({ data, dims: [quads.length, 3, REC_HEIGHT, CLS_WIDTH] });
@@ -480,6 +481,7 @@ export async function createOcrModels(opts: SessionOptions & { detectWarmUpSide?
   const short = Math.ceil((long * 3) / 4 / 64) * 64;
   const warm = { data: new Float32Array(3 * long * short), dims: [1, 3, short, long] };
   await detection.run(warm);
+  await classifier.run({ data: new Float32Array(3 * REC_HEIGHT * CLS_WIDTH), dims: [1, 3, REC_HEIGHT, CLS_WIDTH] });
   return {
     detect: (image, ctx, o) => detectText(image, ctx, { ...o, session: detection }),
     recognize: (image, quads, ctx, o) => recognizeLines(image, quads, ctx, { ...o, recognizer }),
