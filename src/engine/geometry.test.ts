@@ -50,4 +50,27 @@ describe('warpPerspective', () => {
     const out = warpPerspective(src, [1, 0, 2, 0, 1, 0, 0, 0, 1], 2, 2);
     expect([...out.data.filter((_, i) => i % 3 === 0)]).toEqual([20, 30, 60, 70]);
   });
+
+  it('gives, pixel for pixel, the plain bilinear formula through a perspective map, edges repeated', () => {
+    const src: RasterImage = { data: Uint8Array.from({ length: 37 * 23 * 3 }, (_, i) => (i * 97 + ((i * i) % 89)) & 255), width: 37, height: 23, channels: 3 };
+    // Output 31×19 → a tilted, foreshortened quad reaching outside the source on two sides.
+    const h = rectToQuad(31, 19, [{ x: -3, y: 2 }, { x: 35, y: -1.5 }, { x: 40, y: 25 }, { x: 1.2, y: 20.7 }])!;
+    const out = warpPerspective(src, h, 31, 19);
+    for (let v = 0; v < 19; v++) {
+      for (let u = 0; u < 31; u++) {
+        const w = h[6] * (u + 0.5) + h[7] * (v + 0.5) + h[8];
+        const x = Math.min(36, Math.max(0, (h[0] * (u + 0.5) + h[1] * (v + 0.5) + h[2]) / w - 0.5));
+        const y = Math.min(22, Math.max(0, (h[3] * (u + 0.5) + h[4] * (v + 0.5) + h[5]) / w - 0.5));
+        const x0 = Math.floor(x);
+        const y0 = Math.floor(y);
+        const px = (xx: number, yy: number, k: number) => src.data[(Math.min(22, yy) * 37 + Math.min(36, xx)) * 3 + k];
+        for (let k = 0; k < 3; k++) {
+          const fx = x - x0;
+          const fy = y - y0;
+          const want = px(x0, y0, k) * (1 - fx) * (1 - fy) + px(x0 + 1, y0, k) * fx * (1 - fy) + px(x0, y0 + 1, k) * (1 - fx) * fy + px(x0 + 1, y0 + 1, k) * fx * fy;
+          expect(Math.abs(out.data[(v * 31 + u) * 3 + k] - want)).toBeLessThanOrEqual(0.5 + 1e-9);
+        }
+      }
+    }
+  });
 });

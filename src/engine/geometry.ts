@@ -152,35 +152,42 @@ export function warpPerspective(src: RasterImage, outToSrc: Homography, width: n
   const { data, width: W, height: H, channels: C } = src;
   const maxX = W - 1;
   const maxY = H - 1;
+  const rowStep = W * C;
   const [a, b, c, d, e, f, g, h, k] = outToSrc;
   let o = 0;
   for (let v = 0; v < height; v++) {
     const yc = v + 0.5;
+    // The row's products, hoisted: each sum below is still formed in the same order, so every source
+    // coordinate (and pixel) is bit for bit what the plain formula gives.
+    const byc = b * yc;
+    const eyc = e * yc;
+    const hyc = h * yc;
     for (let u = 0; u < width; u++) {
       const xc = u + 0.5;
-      const w = g * xc + h * yc + k;
+      const w = g * xc + hyc + k;
       // Source pixel centres sit at integer + 0.5: shift back to array indices.
-      let x = (a * xc + b * yc + c) / w - 0.5;
-      let y = (d * xc + e * yc + f) / w - 0.5;
+      let x = (a * xc + byc + c) / w - 0.5;
+      let y = (d * xc + eyc + f) / w - 0.5;
       x = x < 0 ? 0 : x > maxX ? maxX : x;
       y = y < 0 ? 0 : y > maxY ? maxY : y;
       const x0 = x | 0;
       const y0 = y | 0;
       const fx = x - x0;
       const fy = y - y0;
-      const x1 = x0 < maxX ? x0 + 1 : x0;
-      const y1 = y0 < maxY ? y0 + 1 : y0;
       const i00 = (y0 * W + x0) * C;
-      const i01 = (y0 * W + x1) * C;
-      const i10 = (y1 * W + x0) * C;
-      const i11 = (y1 * W + x1) * C;
-      const w00 = (1 - fx) * (1 - fy);
-      const w01 = fx * (1 - fy);
-      const w10 = (1 - fx) * fy;
+      const i01 = x0 < maxX ? i00 + C : i00;
+      const i10 = y0 < maxY ? i00 + rowStep : i00;
+      const i11 = x0 < maxX ? i10 + C : i10;
+      const gx = 1 - fx;
+      const gy = 1 - fy;
+      const w00 = gx * gy;
+      const w01 = fx * gy;
+      const w10 = gx * fy;
       const w11 = fx * fy;
-      out[o++] = data[i00] * w00 + data[i01] * w01 + data[i10] * w10 + data[i11] * w11 + 0.5;
-      out[o++] = data[i00 + 1] * w00 + data[i01 + 1] * w01 + data[i10 + 1] * w10 + data[i11 + 1] * w11 + 0.5;
-      out[o++] = data[i00 + 2] * w00 + data[i01 + 2] * w01 + data[i10 + 2] * w10 + data[i11 + 2] * w11 + 0.5;
+      out[o] = data[i00] * w00 + data[i01] * w01 + data[i10] * w10 + data[i11] * w11 + 0.5;
+      out[o + 1] = data[i00 + 1] * w00 + data[i01 + 1] * w01 + data[i10 + 1] * w10 + data[i11 + 1] * w11 + 0.5;
+      out[o + 2] = data[i00 + 2] * w00 + data[i01 + 2] * w01 + data[i10 + 2] * w10 + data[i11 + 2] * w11 + 0.5;
+      o += 3;
     }
   }
   return { data: out, width, height, channels: 3 };
