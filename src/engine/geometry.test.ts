@@ -51,10 +51,13 @@ describe('warpPerspective', () => {
     expect([...out.data.filter((_, i) => i % 3 === 0)]).toEqual([20, 30, 60, 70]);
   });
 
-  it('gives, pixel for pixel, the plain bilinear formula through a perspective map, edges repeated', () => {
+  it.each([
+    ['reaching outside the source on two sides (edges repeated)', [{ x: -3, y: 2 }, { x: 35, y: -1.5 }, { x: 40, y: 25 }, { x: 1.2, y: 20.7 }]],
+    ['inside the source (rows sampled without clamping)', [{ x: 2.5, y: 2 }, { x: 33, y: 1.2 }, { x: 34.6, y: 20.1 }, { x: 1.2, y: 19.7 }]],
+  ] as Array<[string, Quad]>)('gives, pixel for pixel, the plain bilinear formula through a perspective map %s', (_, quad) => {
     const src: RasterImage = { data: Uint8Array.from({ length: 37 * 23 * 3 }, (_, i) => (i * 97 + ((i * i) % 89)) & 255), width: 37, height: 23, channels: 3 };
-    // Output 31×19 → a tilted, foreshortened quad reaching outside the source on two sides.
-    const h = rectToQuad(31, 19, [{ x: -3, y: 2 }, { x: 35, y: -1.5 }, { x: 40, y: 25 }, { x: 1.2, y: 20.7 }])!;
+    // Output 31×19 → a tilted, foreshortened quad.
+    const h = rectToQuad(31, 19, quad)!;
     const out = warpPerspective(src, h, 31, 19);
     for (let v = 0; v < 19; v++) {
       for (let u = 0; u < 31; u++) {

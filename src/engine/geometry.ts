@@ -5,7 +5,7 @@
  * Convention (shared with advanced/warp.ts): canonical coordinates are continuous, the card spans
  * [0, 856] × [0, 540]; pixel (u, v) covers [u, u+1) × [v, v+1), so its centre is (u + 0.5, v + 0.5).
  */
-import { applyHomography, invertHomography, multiplyHomography } from '../geometry/homography.ts';
+import { applyHomography, invertHomography, multiplyHomography, rowInside } from '../geometry/homography.ts';
 import type { Homography, Point, Quad, RasterImage } from './types.ts';
 
 export { applyHomography, invertHomography, mapQuad, multiplyHomography, quadArea } from '../geometry/homography.ts';
@@ -162,6 +162,34 @@ export function warpPerspective(src: RasterImage, outToSrc: Homography, width: n
     const byc = b * yc;
     const eyc = e * yc;
     const hyc = h * yc;
+    if (rowInside(a * 0.5 + byc + c, d * 0.5 + eyc + f, g * 0.5 + hyc + k, a, d, g, width, W, H)) {
+      // Every sample of the row and its right and lower neighbours lie in the source: no clamping.
+      for (let u = 0; u < width; u++) {
+        const xc = u + 0.5;
+        const w = g * xc + hyc + k;
+        const x = (a * xc + byc + c) / w - 0.5;
+        const y = (d * xc + eyc + f) / w - 0.5;
+        const x0 = x | 0;
+        const y0 = y | 0;
+        const fx = x - x0;
+        const fy = y - y0;
+        const i00 = (y0 * W + x0) * C;
+        const i01 = i00 + C;
+        const i10 = i00 + rowStep;
+        const i11 = i10 + C;
+        const gx = 1 - fx;
+        const gy = 1 - fy;
+        const w00 = gx * gy;
+        const w01 = fx * gy;
+        const w10 = gx * fy;
+        const w11 = fx * fy;
+        out[o] = data[i00] * w00 + data[i01] * w01 + data[i10] * w10 + data[i11] * w11 + 0.5;
+        out[o + 1] = data[i00 + 1] * w00 + data[i01 + 1] * w01 + data[i10 + 1] * w10 + data[i11 + 1] * w11 + 0.5;
+        out[o + 2] = data[i00 + 2] * w00 + data[i01 + 2] * w01 + data[i10 + 2] * w10 + data[i11 + 2] * w11 + 0.5;
+        o += 3;
+      }
+      continue;
+    }
     for (let u = 0; u < width; u++) {
       const xc = u + 0.5;
       const w = g * xc + hyc + k;

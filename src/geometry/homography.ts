@@ -74,3 +74,21 @@ export function quadArea(q: Quad): number {
   }
   return s / 2;
 }
+
+/**
+ * Whether a row of `n` samples, starting at homogeneous (X, Y, W) and stepping by (dX, dY, dW), lies with
+ * its bilinear neighbours inside a `sw`×`sh` source: true when both ends do (a projective map keeps the
+ * row a straight segment), with a margin far above the rounding of the stepped sums, so that clamping
+ * would change no sample.
+ */
+export function rowInside(X: number, Y: number, W: number, dX: number, dY: number, dW: number, n: number, sw: number, sh: number): boolean {
+  const MARGIN = 1e-6;
+  const Xe = X + dX * (n - 1);
+  const Ye = Y + dY * (n - 1);
+  const We = W + dW * (n - 1);
+  // Both ends in front of the camera (a change of sign between them would put the row through infinity).
+  if (!(W > 0 && We > 0) && !(W < 0 && We < 0)) return false;
+  const xs = [X / W - 0.5, Xe / We - 0.5];
+  const ys = [Y / W - 0.5, Ye / We - 0.5];
+  return xs.every((x) => x >= MARGIN && x < sw - 1 - MARGIN) && ys.every((y) => y >= MARGIN && y < sh - 1 - MARGIN);
+}

@@ -6,7 +6,7 @@
  * Convention (shared with locate): canonical coordinates are continuous, the card spans [0, 856] × [0, 540];
  * pixel (u, v) of a raster covers [u, u+1) × [v, v+1), so its centre is (u + 0.5, v + 0.5).
  */
-import { homographyFromQuads, rectQuad } from '../../geometry/homography.ts';
+import { homographyFromQuads, rectQuad, rowInside } from '../../geometry/homography.ts';
 import type { Homography, Quad, RasterImage } from '../types.ts';
 
 export { applyHomography, invertHomography } from '../../geometry/homography.ts';
@@ -41,6 +41,7 @@ export function warpFromImage(
   const dX = h[0] * sx;
   const dY = h[3] * sx;
   const dW = h[6] * sx;
+  const rowStep = sw * c;
   let o = 0;
   for (let v = 0; v < height; v++) {
     const cy = (v + 0.5) * sy;
@@ -48,6 +49,29 @@ export function warpFromImage(
     let X = h[0] * cx0 + h[1] * cy + h[2];
     let Y = h[3] * cx0 + h[4] * cy + h[5];
     let W = h[6] * cx0 + h[7] * cy + h[8];
+    if (rowInside(X, Y, W, dX, dY, dW, width, sw, shh)) {
+      // Every sample of the row and its right and lower neighbours lie in the source: no clamping.
+      for (let u = 0; u < width; u++, X += dX, Y += dY, W += dW, o += 3) {
+        const x = X / W - 0.5;
+        const y = Y / W - 0.5;
+        const x0 = x | 0;
+        const y0 = y | 0;
+        const fx = x - x0;
+        const fy = y - y0;
+        const p00 = (y0 * sw + x0) * c;
+        const p10 = p00 + c;
+        const p01 = p00 + rowStep;
+        const p11 = p01 + c;
+        const w00 = (1 - fx) * (1 - fy);
+        const w10 = fx * (1 - fy);
+        const w01 = (1 - fx) * fy;
+        const w11 = fx * fy;
+        out[o] = d[p00] * w00 + d[p10] * w10 + d[p01] * w01 + d[p11] * w11 + 0.5;
+        out[o + 1] = d[p00 + 1] * w00 + d[p10 + 1] * w10 + d[p01 + 1] * w01 + d[p11 + 1] * w11 + 0.5;
+        out[o + 2] = d[p00 + 2] * w00 + d[p10 + 2] * w10 + d[p01 + 2] * w01 + d[p11 + 2] * w11 + 0.5;
+      }
+      continue;
+    }
     for (let u = 0; u < width; u++, X += dX, Y += dY, W += dW, o += 3) {
       let x = X / W - 0.5;
       let y = Y / W - 0.5;
