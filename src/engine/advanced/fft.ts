@@ -103,8 +103,9 @@ export function powerSpectra2d(a: Float64Array, b: Float64Array, n: number, into
   // Every element is written below before it is read, so reused planes need no clearing.
   const { re, im } = scratchFor(n);
   for (let y = 0; y < n; y++) {
+    const hy = hann[y];
     for (let x = 0; x < n; x++) {
-      const w = hann[x] * hann[y];
+      const w = hann[x] * hy;
       re[y * n + x] = (a[y * n + x] - ma) * w;
       im[y * n + x] = (b[y * n + x] - mb) * w;
     }
@@ -127,10 +128,11 @@ export function powerSpectra2d(a: Float64Array, b: Float64Array, n: number, into
   }
   const [pa, pb] = into ?? [new Float64Array(n * n), new Float64Array(n * n)];
   for (let v = 0; v < n; v++) {
-    const vm = (n - v) % n;
+    const vm = v === 0 ? 0 : n - v;
     for (let u = 0; u < n; u++) {
       const i = v * n + u;
-      const j = vm * n + ((n - u) % n);
+      // The mirror bin (−v, −u) mod n.
+      const j = vm * n + (u === 0 ? 0 : n - u);
       // A(k) = (Z(k) + conj Z(−k)) / 2, B(k) = (Z(k) − conj Z(−k)) / 2i.
       const ar = (re[i] + re[j]) / 2;
       const ai = (im[i] - im[j]) / 2;
