@@ -30,7 +30,8 @@ const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const USAGE = `usage: npm run bench:speed -- [options]
   --quick            a small run (a few requests per row, one concurrency level)
   --set DIR          take inputs from a synthetic set (its clean and photo cases) instead of generating them
-  --runs N           sequential requests per latency row (default 30; 6 with --quick)
+  --runs N           sequential requests per latency row (default 30; 6 with --quick), rounded up to
+                     whole passes over the inputs so that each input counts equally
   --concurrency L    HTTP client concurrency levels, comma-separated (default 1,2,4,8; 4 with --quick)
   --requests N       HTTP requests per concurrency level (default 48; 16 with --quick)
   --threads N        intra-op threads for the plain PP-OCR baseline (default: the core count)
@@ -86,11 +87,20 @@ async function timeOnce(into: Timed, input: SpeedInput, once: Once): Promise<voi
 
 const emptyTimed = (): Timed => ({ totals: [], stages: new Map(), errors: {} });
 
+/**
+ * `runs` rounded up to whole passes over `n` inputs: every input then counts equally in a row's p50 (30
+ * requests over 4 inputs gave two of them 8 requests and two 7, and the median fell on one input's values).
+ */
+function wholePasses(runs: number, n: number): number {
+  return Math.ceil(runs / Math.max(1, n)) * Math.max(1, n);
+}
+
 /** Sequential runs cycling over the inputs, after untimed warm-up calls on up to two inputs (first-run kernel planning). */
 async function timeSequential(inputs: SpeedInput[], runs: number, once: Once): Promise<Timed> {
   for (const input of inputs.slice(0, 2)) await once(input);
   const t = emptyTimed();
-  for (let i = 0; i < runs; i++) await timeOnce(t, inputs[i % inputs.length], once);
+  const total = wholePasses(runs, inputs.length);
+  for (let i = 0; i < total; i++) await timeOnce(t, inputs[i % inputs.length], once);
   return t;
 }
 
@@ -103,11 +113,12 @@ async function timeSequential(inputs: SpeedInput[], runs: number, once: Once): P
  * left, and the flags-on variant leaves more (crops), which alternating request by request shifted onto the
  * flags-off row.
  */
-async function timePaired(inputs: SpeedInput[], runs: number, a: Once, b: Once): Promise<[Timed, Timed]> {
+async function timePaired(inputs: SpeedInput[], requested: number, a: Once, b: Once): Promise<[Timed, Timed]> {
   for (const input of inputs.slice(0, 2)) {
     await a(input);
     await b(input);
   }
+  const runs = wholePasses(requested, inputs.length);
   const out: [Timed, Timed] = [emptyTimed(), emptyTimed()];
   const fns = [a, b];
   for (let round = 0; out[0].totals.length < runs || out[1].totals.length < runs; round++) {
