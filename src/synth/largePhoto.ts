@@ -37,7 +37,10 @@ export async function largeCardPhoto(seed: number, index: number, now: YMD): Pro
   const kind = index % 2 === 0 ? 'FRONT' : 'BACK';
   const img = await makeSurface(LARGE_PHOTO_WIDTH, LARGE_PHOTO_HEIGHT, rng, { surface: index % 2 === 0 ? 'wood' : 'desk', clutter: 2 });
   const H = placeObject(rng, LARGE_PHOTO_WIDTH, LARGE_PHOTO_HEIGHT, { fill: rng.float(0.6, 0.85), rotation: rng.normal(0, 0.08), tiltX: rng.normal(0, 0.15), tiltY: rng.normal(0, 0.12), focal: 3 });
-  const card = renderCardFace(id, kind, { scale: 2, seed: rng.u32() });
+  // Drawn at 4× canonical (3424 px across): the card fills up to 85% of the 4000-px frame, and a face drawn
+  // smaller and magnified into it leaves its own pixel grid in the photo — a screen's signature, which the
+  // re-shoot check rightly flagged (at 2× the bench's second photo scored a 2.21 periodic peak, at 4× 1.79).
+  const card = renderCardFace(id, kind, { scale: 4, seed: rng.u32() });
   drawShadow(img, H, rng, 0.3);
   await drawCard(img, card, H);
   const shot = await capture(img, rng, { blur: 1.2, noise: 3, light: 0.85, glare: 0, cast: [1.02, 1, 0.97] });
