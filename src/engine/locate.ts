@@ -786,6 +786,17 @@ export function clusterBoxes<T extends { box: OrientedBox }>(items: T[]): T[][] 
  * 居民身份证法), and a card shown by its labels alone is no second card (pipeline.ts showsCardValues).
  */
 export const CARD_VALUE_TEXT = /\d{8,}|\d{4}\s*年|\d{4}[.\-]\d{1,2}[.\-]\d{1,2}|公安|派出所/;
+/**
+ * What any line of a card may show besides its values (CARD_VALUE_TEXT): a label or title, the place words
+ * of an address (a province, a street, a house number), digits. A card's longest line (its number, its
+ * address, its authority, its validity) always shows one of them.
+ */
+const CARD_WORDS = /[省市县区旗盟州镇乡村路街巷弄号室栋楼组]|公安|居民身份证|中华人民共和国|公民|签发|有效|出生|住址|民族|性别|姓名|\d{3}/;
+
+function cardLike(line: TextLine, index = 0): boolean {
+  return CARD_VALUE_TEXT.test(line.text) || CARD_WORDS.test(line.text) || findAnchors(line, index).length > 0;
+}
+
 /** Boxes at least this many times longer than high are sampled: every value line above is (≥ 4 characters). */
 const SAMPLE_ELONGATION = 3;
 
@@ -970,7 +981,9 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
       const first = skip.size === sample.length ? sample.map((u) => ({ box: u.box, dir: u.dir + 180 })) : sample;
       const showsValue = (ls: TextLine[]) => ls.some((l) => CARD_VALUE_TEXT.test(l.text));
       // (Not kept for a card value alone: 出生1968年8月20日 upside down reads 日08896年年.)
-      const { lines: got, turned } = await readEitherWay(image, first, models, ctx);
+      // A page's longest line read with confidence and showing nothing a card prints (cardLike) rules the
+      // page out: a card's longest line is its number, address, authority or validity, each cardLike.
+      const { lines: got, turned } = await readEitherWay(image, first, models, ctx, (head) => !head.some(cardLike));
       const chosen = turned ? first.map((u) => ({ box: u.box, dir: u.dir + 180 })) : first;
       lines.push(...got);
       if (!showsValue(got)) continue;
@@ -1083,11 +1096,12 @@ async function readBoxes(image: RasterImage, items: Unread[], models: OcrModels,
  * the longest box (the first) alone first: where it reads Chinese with confidence one way or the other, the
  * rest is read that way only (a page lying upside down beside the card had each sample read twice). The
  * way the direction classifier (models.turned) is sure of is tried first, so a page lying the other way up
- * costs one reading of its longest line, not two. Where the head reads confidently neither way (digits, a
+ * costs one reading of its longest line, not two; and where `enough` says the head read that way settles
+ * the question, the rest is not read. Where the head reads confidently neither way (digits, a
  * smudge), every box is read both ways unless the upright reading is confident, and the reading with the
  * better readingScore kept.
  */
-async function readEitherWay(image: RasterImage, items: Unread[], models: OcrModels, ctx: StageContext): Promise<{ lines: TextLine[]; turned: boolean }> {
+async function readEitherWay(image: RasterImage, items: Unread[], models: OcrModels, ctx: StageContext, enough?: (head: TextLine[]) => boolean): Promise<{ lines: TextLine[]; turned: boolean }> {
   const way = (turn: boolean, us: Unread[]) => (turn ? us.map((u) => ({ box: u.box, dir: u.dir + 180 })) : us);
   const read = (us: Unread[]) => readBoxes(image, us, models, ctx);
   const head = items.slice(0, 1);
@@ -1097,7 +1111,7 @@ async function readEitherWay(image: RasterImage, items: Unread[], models: OcrMod
   for (const turn of [headFirstTurned, !headFirstTurned]) {
     const got = await read(way(turn, head));
     heads.set(turn, got);
-    if (confidentlyUpright(got)) return { lines: [...got, ...(await read(way(turn, rest)))], turned: turn };
+    if (confidentlyUpright(got)) return { lines: enough?.(got) ? got : [...got, ...(await read(way(turn, rest)))], turned: turn };
   }
   const upright = [...heads.get(false)!, ...(await read(rest))];
   if (confidentlyUpright(upright)) return { lines: upright, turned: false };
