@@ -787,14 +787,20 @@ export function clusterBoxes<T extends { box: OrientedBox }>(items: T[]): T[][] 
  */
 export const CARD_VALUE_TEXT = /\d{8,}|\d{4}\s*年|\d{4}[.\-]\d{1,2}[.\-]\d{1,2}|公安|派出所/;
 /**
- * What any line of a card may show besides its values (CARD_VALUE_TEXT): a label or title, the place words
- * of an address (a province, a street, a house number), digits. A card's longest line (its number, its
- * address, its authority, its validity) always shows one of them.
+ * What a line of a card may show besides its values (CARD_VALUE_TEXT) and its labels and titles
+ * (findAnchors: a label anywhere in the line, a title standing alone): the place words of an address (a
+ * province, a street, a house number) and digits. A card's longest line (its number, its address, its
+ * authority, its validity, or a title of a back) always shows one of them.
  */
-const CARD_WORDS = /[省市县区旗盟州镇乡村路街巷弄号室栋楼组]|公安|居民身份证|中华人民共和国|公民|签发|有效|出生|住址|民族|性别|姓名|\d{3}/;
+const CARD_WORDS = /[省市县区旗盟州镇乡村路街巷弄号室栋楼组]|公安|\d{3}/;
 
 function cardLike(line: TextLine, index = 0): boolean {
   return CARD_VALUE_TEXT.test(line.text) || CARD_WORDS.test(line.text) || findAnchors(line, index).length > 0;
+}
+
+/** Lines read with confidence (confidentlyUpright) of which none is cardLike: no card's longest line. */
+function showsNothingOfACard(lines: TextLine[]): boolean {
+  return confidentlyUpright(lines) && !lines.some((l) => cardLike(l));
 }
 
 /** Boxes at least this many times longer than high are sampled: every value line above is (≥ 4 characters). */
@@ -839,7 +845,7 @@ interface DirectionGroup {
  * with confidence: Chinese read upside down comes out with low confidence (digits like 0 1 8 do not, so
  * they alone do not decide).
  */
-async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrModels, ctx: StageContext, probeLines = PROBE_LINES, headFirst = false): Promise<{ lines: TextLine[]; dir: number; probe: OrientedBox[]; rest: OrientedBox[] }> {
+async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrModels, ctx: StageContext, probeLines = PROBE_LINES, headFirst = false, enough?: (head: TextLine[]) => boolean): Promise<{ lines: TextLine[]; dir: number; probe: OrientedBox[]; rest: OrientedBox[] }> {
   const byLength = g.members.slice().sort((a, b) => b.length - a.length);
   // Text runs tell the direction; a near-square box (the emblem's star, one letter-spaced character) reads
   // the same either way and, read first, escapes the card's picture-area check (inPicture).
@@ -847,8 +853,10 @@ async function probeGroup(image: RasterImage, g: DirectionGroup, models: OcrMode
   const probe = (runs.length >= 2 ? runs : byLength).slice(0, probeLines);
   const rest = byLength.filter((b) => !probe.includes(b));
   if (headFirst) {
-    const either = await readEitherWay(image, probe.map((box) => ({ box, dir: g.forward })), models, ctx);
-    return { lines: either.lines, dir: either.turned ? g.forward + 180 : g.forward, probe, rest };
+    const either = await readEitherWay(image, probe.map((box) => ({ box, dir: g.forward })), models, ctx, enough);
+    // Probe lines left unread (`enough` after the head) stay with the group's other boxes.
+    const read = either.lines.length;
+    return { lines: either.lines, dir: either.turned ? g.forward + 180 : g.forward, probe: probe.slice(0, read), rest: [...probe.slice(read), ...rest] };
   }
   let dir = g.forward;
   let lines = await readOriented(image, probe, dir, models, ctx);
@@ -889,8 +897,8 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     return fitCards(lines);
   }
   /** Every box read, and whether it read as nothing along its direction (a page upside down, say). */
-  const done: Array<{ box: OrientedBox; blank: boolean; text: string }> = [];
-  const noteBlank = (boxes: OrientedBox[], read: TextLine[]) => read.forEach((l, i) => done.push({ box: boxes[i], blank: l.text.trim() === '', text: l.text }));
+  const done: Array<{ box: OrientedBox; blank: boolean; text: string; line: TextLine }> = [];
+  const noteBlank = (boxes: OrientedBox[], read: TextLine[]) => read.forEach((l, i) => done.push({ box: boxes[i], blank: l.text.trim() === '', text: l.text, line: l }));
   /**
    * Unread boxes whose nearest read neighbour (within clusterBoxes' reach: the same document) read as
    * nothing along the same direction: a page lying the other way up in this direction group, whose further
@@ -926,7 +934,7 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     // With a card settled, another group is only sampled (sampleClusters): its direction from fewer lines,
     // asked of its longest line first (readEitherWay).
     const settled = cards?.some(decisive) ?? false;
-    const p = await probeGroup(image, g, models, ctx, settled ? SAMPLE_MIN : PROBE_LINES, settled);
+    const p = await probeGroup(image, g, models, ctx, settled ? SAMPLE_MIN : PROBE_LINES, settled, settled ? showsNothingOfACard : undefined);
     noteBlank(p.probe, p.lines);
     lines.push(...p.lines);
     pending = [...pending, ...p.rest.map((box) => ({ box, dir: p.dir }))].sort(bySize);
@@ -962,6 +970,10 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
     const samples = clusters.map((c, i) => {
       const seen = alreadyRead[i].filter((d) => !d.blank);
       if (seen.some((d) => CARD_VALUE_TEXT.test(d.text))) return c;
+      // The cluster's longest line, already read (its group's probe) and showing nothing of a card, rules it out.
+      const longestUnread = Math.max(0, ...c.map((u) => u.box.length));
+      const longestRead = seen.reduce<(typeof seen)[number] | undefined>((a, d) => (!a || d.box.length > a.box.length ? d : a), undefined);
+      if (longestRead && longestRead.box.length >= longestUnread && showsNothingOfACard([longestRead.line])) return [];
       const size = Math.max(SAMPLE_MIN, Math.ceil(SAMPLE_SHARE * (c.length + alreadyRead[i].length))) - seen.length;
       return c
         .filter((u) => u.box.length >= SAMPLE_ELONGATION * u.box.thickness)
@@ -983,7 +995,7 @@ async function readLines(image: RasterImage, lines: TextLine[], groups: Directio
       // (Not kept for a card value alone: 出生1968年8月20日 upside down reads 日08896年年.)
       // A page's longest line read with confidence and showing nothing a card prints (cardLike) rules the
       // page out: a card's longest line is its number, address, authority or validity, each cardLike.
-      const { lines: got, turned } = await readEitherWay(image, first, models, ctx, (head) => !head.some(cardLike));
+      const { lines: got, turned } = await readEitherWay(image, first, models, ctx, showsNothingOfACard);
       const chosen = turned ? first.map((u) => ({ box: u.box, dir: u.dir + 180 })) : first;
       lines.push(...got);
       if (!showsValue(got)) continue;

@@ -237,24 +237,26 @@ describe('generated cards', () => {
     // Its group's probe (three longest lines) read along the card's rows came out empty and was read again
     // turned, and then each of its clusters was sampled on further lines (18 lines read, 3 of them empty).
     // Its longest line alone now settles the way up, the probe's lines count as the page's sample, and page
-    // text under the card's edge is sampled with its page, not read as the card's (8 read, 1 empty).
+    // text under the card's edge is sampled with its page, not read as the card's (8 read, 1 empty). And
+    // that longest line, 中华人民共和国居民身份证法 (titles inside running text: a document's words), shows
+    // nothing of a card, so the page is ruled out on it (5 read: the card's four lines and that one).
     const photo = await largeCardPhoto(20261125, 1, { year: 2026, month: 11, day: 25 });
     const { counting, counts } = countingReads();
     const r = await runPipeline({ image: photo.bytes, config: { MultiCardDetect: true }, now: new Date('2026-11-25T00:00:00Z') }, counting);
     for (const f of ID_FIELDS) if (photo.fields[f] != null) expect(r.idInfo[f], f).toBe(photo.fields[f]);
-    expect(counts.read).toBeLessThanOrEqual(8);
-    expect(counts.empty).toBeLessThanOrEqual(1);
+    expect(counts.read).toBeLessThanOrEqual(5);
+    expect(counts.empty).toBe(0);
   }, 90_000);
 
   it('with MultiCardDetect, rules a page out on its longest line when that reads as nothing a card prints', async () => {
     // The speed benchmark's first 12 MP photo: a front on wood beside printed pages. Each cluster of page
     // text outside the card was sampled on its three longest lines (25 lines read in all); a longest line
-    // read with confidence and showing no value, label, place word or digits is now enough (21).
+    // read with confidence and showing no value, label, place word or digits is now enough (19).
     const photo = await largeCardPhoto(20261125, 0, { year: 2026, month: 11, day: 25 });
     const { counting, counts } = countingReads();
     const r = await runPipeline({ image: photo.bytes, config: { MultiCardDetect: true }, now: new Date('2026-11-25T00:00:00Z') }, counting);
     for (const f of ID_FIELDS) if (photo.fields[f] != null) expect(r.idInfo[f], f).toBe(photo.fields[f]);
-    expect(counts.read).toBeLessThanOrEqual(21);
+    expect(counts.read).toBeLessThanOrEqual(19);
   }, 90_000);
 
   it('does not read boxes lying wholly in the emblem of a back', async () => {
