@@ -144,6 +144,23 @@ export function isConvexClockwise(q: Quad): boolean {
 }
 
 /**
+ * One bilinear RGB sample into `out[o..o+2]`: the pixels at `tl`, `tr`, `bl`, `br` (top-left, top-right,
+ * bottom-left, bottom-right; the first three bytes of each) weighted by the fractional position (fx, fy),
+ * rounded. Shared by the warps so each sums in the same order.
+ */
+export function bilinearRgb(data: Uint8Array, tl: number, tr: number, bl: number, br: number, fx: number, fy: number, out: Uint8Array, o: number): void {
+  const gx = 1 - fx;
+  const gy = 1 - fy;
+  const w00 = gx * gy;
+  const w01 = fx * gy;
+  const w10 = gx * fy;
+  const w11 = fx * fy;
+  out[o] = data[tl] * w00 + data[tr] * w01 + data[bl] * w10 + data[br] * w11 + 0.5;
+  out[o + 1] = data[tl + 1] * w00 + data[tr + 1] * w01 + data[bl + 1] * w10 + data[br + 1] * w11 + 0.5;
+  out[o + 2] = data[tl + 2] * w00 + data[tr + 2] * w01 + data[bl + 2] * w10 + data[br + 2] * w11 + 0.5;
+}
+
+/**
  * Samples `src` through `outToSrc` (output pixel centre → source coordinates) into a `width`×`height` RGB
  * raster. Bilinear; outside the source the nearest edge pixel is repeated.
  */
@@ -177,15 +194,7 @@ export function warpPerspective(src: RasterImage, outToSrc: Homography, width: n
         const i01 = i00 + C;
         const i10 = i00 + rowStep;
         const i11 = i10 + C;
-        const gx = 1 - fx;
-        const gy = 1 - fy;
-        const w00 = gx * gy;
-        const w01 = fx * gy;
-        const w10 = gx * fy;
-        const w11 = fx * fy;
-        out[o] = data[i00] * w00 + data[i01] * w01 + data[i10] * w10 + data[i11] * w11 + 0.5;
-        out[o + 1] = data[i00 + 1] * w00 + data[i01 + 1] * w01 + data[i10 + 1] * w10 + data[i11 + 1] * w11 + 0.5;
-        out[o + 2] = data[i00 + 2] * w00 + data[i01 + 2] * w01 + data[i10 + 2] * w10 + data[i11 + 2] * w11 + 0.5;
+        bilinearRgb(data, i00, i01, i10, i11, fx, fy, out, o);
         o += 3;
       }
       continue;
@@ -206,15 +215,7 @@ export function warpPerspective(src: RasterImage, outToSrc: Homography, width: n
       const i01 = x0 < maxX ? i00 + C : i00;
       const i10 = y0 < maxY ? i00 + rowStep : i00;
       const i11 = x0 < maxX ? i10 + C : i10;
-      const gx = 1 - fx;
-      const gy = 1 - fy;
-      const w00 = gx * gy;
-      const w01 = fx * gy;
-      const w10 = gx * fy;
-      const w11 = fx * fy;
-      out[o] = data[i00] * w00 + data[i01] * w01 + data[i10] * w10 + data[i11] * w11 + 0.5;
-      out[o + 1] = data[i00 + 1] * w00 + data[i01 + 1] * w01 + data[i10 + 1] * w10 + data[i11 + 1] * w11 + 0.5;
-      out[o + 2] = data[i00 + 2] * w00 + data[i01 + 2] * w01 + data[i10 + 2] * w10 + data[i11 + 2] * w11 + 0.5;
+      bilinearRgb(data, i00, i01, i10, i11, fx, fy, out, o);
       o += 3;
     }
   }

@@ -7,6 +7,7 @@
  * pixel (u, v) of a raster covers [u, u+1) × [v, v+1), so its centre is (u + 0.5, v + 0.5).
  */
 import { homographyFromQuads, rectQuad, rowInside } from '../../geometry/homography.ts';
+import { bilinearRgb } from '../geometry.ts';
 import type { Homography, Quad, RasterImage } from '../types.ts';
 
 export { applyHomography, invertHomography } from '../../geometry/homography.ts';
@@ -62,13 +63,7 @@ export function warpFromImage(
         const p10 = p00 + c;
         const p01 = p00 + rowStep;
         const p11 = p01 + c;
-        const w00 = (1 - fx) * (1 - fy);
-        const w10 = fx * (1 - fy);
-        const w01 = (1 - fx) * fy;
-        const w11 = fx * fy;
-        out[o] = d[p00] * w00 + d[p10] * w10 + d[p01] * w01 + d[p11] * w11 + 0.5;
-        out[o + 1] = d[p00 + 1] * w00 + d[p10 + 1] * w10 + d[p01 + 1] * w01 + d[p11 + 1] * w11 + 0.5;
-        out[o + 2] = d[p00 + 2] * w00 + d[p10 + 2] * w10 + d[p01 + 2] * w01 + d[p11 + 2] * w11 + 0.5;
+        bilinearRgb(d, p00, p10, p01, p11, fx, fy, out, o);
       }
       continue;
     }
@@ -87,13 +82,7 @@ export function warpFromImage(
       const p10 = x0 + 1 < sw ? p00 + c : p00;
       const p01 = y0 + 1 < shh ? p00 + sw * c : p00;
       const p11 = x0 + 1 < sw ? p01 + c : p01;
-      const w00 = (1 - fx) * (1 - fy);
-      const w10 = fx * (1 - fy);
-      const w01 = (1 - fx) * fy;
-      const w11 = fx * fy;
-      out[o] = d[p00] * w00 + d[p10] * w10 + d[p01] * w01 + d[p11] * w11 + 0.5;
-      out[o + 1] = d[p00 + 1] * w00 + d[p10 + 1] * w10 + d[p01 + 1] * w01 + d[p11 + 1] * w11 + 0.5;
-      out[o + 2] = d[p00 + 2] * w00 + d[p10 + 2] * w10 + d[p01 + 2] * w01 + d[p11 + 2] * w11 + 0.5;
+      bilinearRgb(d, p00, p10, p01, p11, fx, fy, out, o);
     }
   }
   return { data: out, width, height, channels: 3 };
