@@ -421,9 +421,9 @@ const CLS_WIDTH = 192;
 /**
  * Probability that each line, read along its quad, is upside down (the classifier's "180" class).
  *
- * PaddleOCR's preprocessing: the crop resized (bilinear) to 48 px high, aspect kept, squeezed to at most
- * 192 px wide, normalised as for recognition, zero-padded on the right. All lines run in one batch (~1 ms a line on
- * this box, against ~13 ms to read one).
+ * PaddleOCR's preprocessing: the crop resized (bilinear, one sample a pixel, as cv2.resize) to 48 px high,
+ * aspect kept, squeezed to at most 192 px wide, normalised as for recognition, zero-padded on the right.
+ * All lines run in one batch (~1 ms a line on this box, against ~13 ms to read one).
  */
 export async function classifyTurned(image: RasterImage, quads: Quad[], ctx: StageContext, classifier: InferenceSession): Promise<number[]> {
   if (quads.length === 0) return [];
@@ -434,7 +434,7 @@ export async function classifyTurned(image: RasterImage, quads: Quad[], ctx: Sta
     quads.forEach((quad, i) => {
       const g = lineGeometry(quad, 'never');
       const outW = Math.min(CLS_WIDTH, g.outW);
-      // One bilinear sample per pixel, as PaddleOCR's cv2.resize: the classifier needs the strokes' shape, not their detail.
+      // shrink 1: no supersampling — the classifier needs the strokes' shape, not their detail.
       const line = { ...g, outW, tensorW: CLS_WIDTH, shrink: 1 };
       fillLineTensor(image, line, data.subarray(i * per, (i + 1) * per), CLS_WIDTH);
     });
