@@ -1253,6 +1253,7 @@ export async function locateCards(decoded: DecodedImage, models: OcrModels, ctx:
         provideCard(make: () => RasterImage): void {
           card ??= make();
         },
+        hasCard: () => card !== undefined,
         score: Math.min(1, c.score),
         method: c.method,
         lines: cardLines,

@@ -187,9 +187,11 @@ export interface LocatedCard {
   card: RasterImage;
   /**
    * Where `card` is made on first use (locate's cards): makes it with `make` instead, if it was not made yet
-   * (the advanced stage shrinks its finer crop rather than warping the photo a second time).
+   * (the advanced stage resamples its finer crop rather than warping the photo a second time).
    */
   provideCard?(make: () => RasterImage): void;
+  /** Where `card` is made on first use: whether it has been (absent: it always has). */
+  hasCard?(): boolean;
   /** 0..1 confidence that this is an ID card of `kind`. */
   score: number;
   /** How the quad was found: edges of the card outline, or anchor labels (text-first). */

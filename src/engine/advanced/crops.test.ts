@@ -2,8 +2,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { generateOne, parseNow } from '../../synth/generate.ts';
-import type { Quad } from '../types.ts';
-import { cropPortraitFrom, encodeJpegBase64, portraitBox, rectifiedCardForCrop, sourceScale } from './crops.ts';
+import { DEFAULT_CONFIG, type LocatedCard, type Quad, type RasterImage } from '../types.ts';
+import { canonicalFromCrop, cropPortraitFrom, encodeJpegBase64, portraitBox, rectifiedCardForCrop, sourceScale } from './crops.ts';
+import { computeAdvanced } from './index.ts';
 import { inputFromLabel, type LabelledInput } from './generatedInput.ts';
 import { applyHomography } from './warp.ts';
 
@@ -48,6 +49,43 @@ describe('crops', () => {
     let diff = 0;
     for (let k = 0; k < small.length; k++) diff += Math.abs(small[k] - input.target.card.data[k]);
     expect(diff / small.length).toBeLessThan(8);
+  });
+
+  it('resamples the finer crop into the canonical card the direct warp gives, within a grey level or two', async () => {
+    const { input } = photos.get(22)!;
+    expect(sourceScale(input.target)).toBeGreaterThan(1.2);
+    const card = await canonicalFromCrop(rectifiedCardForCrop(input.decoded, input.target));
+    expect([card.width, card.height, card.channels]).toEqual([856, 540, 3]);
+    let diff = 0;
+    for (let k = 0; k < card.data.length; k++) diff += Math.abs(card.data[k] - input.target.card.data[k]);
+    expect(diff / card.data.length).toBeLessThan(2);
+  });
+
+  it('gives a card not made yet the canonical card from the crop, never warping the photo for it', async () => {
+    const { input } = photos.get(22)!;
+    const warped = input.target.card;
+    let made: RasterImage | undefined;
+    let looked = 0;
+    // A locate-style card: made on first use unless provided first.
+    const lazy: LocatedCard = {
+      ...input.target,
+      get card() {
+        looked++;
+        return (made ??= warped);
+      },
+      provideCard(make) {
+        made ??= make();
+      },
+      hasCard: () => made !== undefined,
+    };
+    const config = { ...DEFAULT_CONFIG, CropIdCard: true, CropPortrait: true, Quality: true };
+    const { advancedInfo } = await computeAdvanced({ ...input, cards: [lazy], target: lazy }, config, { timings: {}, verbose: false, now: new Date() });
+    expect(made).toBeDefined();
+    expect(made).not.toBe(warped);
+    expect(looked).toBeGreaterThan(0);
+    expect(advancedInfo.Quality).toBeGreaterThanOrEqual(50);
+    expect(advancedInfo.IdCard).toBeDefined();
+    expect(advancedInfo.Portrait).toBeDefined();
   });
 
   it('encodes the portrait as a JPEG of the box’s shape', async () => {

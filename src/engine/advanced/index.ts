@@ -7,10 +7,10 @@
  * holds only codes of detectors that fired and whose flag is on, in ascending order (the spec's order).
  * MultiCardDetect belongs to the card pipeline (it turns into FailedOperation.MultiCardError there).
  */
-import type { AdvancedInfo, AdvancedInput, DetectorReport, IdCardConfig, StageContext, WarnCode } from '../types.ts';
+import type { AdvancedInfo, AdvancedInput, DetectorReport, IdCardConfig, RasterImage, StageContext, WarnCode } from '../types.ts';
 import { borderCutReport } from './border.ts';
 import { photocopyReport } from './copy.ts';
-import { cropPortraitFrom, encodeJpegBase64, rectifiedCardForCrop } from './crops.ts';
+import { canonicalFromCrop, cropPortraitFrom, encodeJpegBase64, rectifiedCardForCrop } from './crops.ts';
 import { type OcclusionAnalysis, analyseOcclusion, occlusionReport } from './occlusion.ts';
 import { doctoredReport } from './ps.ts';
 import { qualityReport } from './quality.ts';
@@ -44,22 +44,37 @@ export async function computeAdvanced(
   let occlusionRun: OcclusionAnalysis | undefined;
   const occlusion = async () => (occlusionRun ??= await timed('occlusion', () => analyseOcclusion(target, decoded.image)));
 
-  // The JPEG encodes run in libvips' worker threads: started here and collected at the end, they overlap
-  // the detectors below (plain JavaScript on this thread) instead of adding to them.
+  // The resampling and the JPEG encodes run in libvips' worker threads, overlapping the detectors (plain
+  // JavaScript on this thread) instead of adding to them; the encodes are collected at the end.
   let idCardJob: Promise<string> | undefined;
-  let portraitJob: Promise<{ jpeg: string } | null> | undefined;
+  let rectified: RasterImage | undefined;
+  /** The canonical card resampled from the finer crop in libvips' threads, while the first detectors run. */
+  let canonicalJob: Promise<RasterImage | undefined> | undefined;
   if (config.CropIdCard || config.CropPortrait) {
-    const rectified = await timed('rectify', () => rectifiedCardForCrop(decoded, target));
-    if (config.CropIdCard) idCardJob = settledLater(encodeJpegBase64(rectified));
-    if (config.CropPortrait) portraitJob = settledLater(cropPortraitFrom(rectified, target));
+    rectified = await timed('rectify', () => rectifiedCardForCrop(decoded, target));
+    const fine = rectified;
+    // A locate card not made yet (its lines were reused): made from the crop rather than a second warp of
+    // the photo. Should libvips fail, the card is warped as usual when first looked at.
+    if (target.provideCard && target.hasCard?.() === false) canonicalJob = canonicalFromCrop(fine).catch(() => undefined);
   }
+  // Detectors that do not look at the rectified card run first, while the canonical card is made.
+  const cut = config.BorderCheckWarn ? await timed('border', () => borderCutReport(decoded, target)) : undefined;
+  const reshoot = config.ReshootWarn ? await timed('reshoot', () => reshootReport(decoded, target)) : undefined;
+  if (canonicalJob) {
+    const job = canonicalJob;
+    const canonical = await timed('canonical', () => job);
+    if (canonical) target.provideCard!(() => canonical);
+  }
+  // The encodes start once the resampling is done, so that it has libvips' threads to itself.
+  if (config.CropIdCard && rectified) idCardJob = settledLater(encodeJpegBase64(rectified));
+  let portraitJob: Promise<{ jpeg: string } | null> | undefined;
+  if (config.CropPortrait && rectified) portraitJob = settledLater(cropPortraitFrom(rectified, target));
   if (config.Quality) {
     const q = await timed('quality', () => qualityReport(target));
     reports.push({ name: q.name, score: q.score, threshold: q.threshold, fired: q.fired, reason: q.reason });
     advancedInfo.Quality = q.quality;
   }
-  if (config.BorderCheckWarn) {
-    const cut = await timed('border', () => borderCutReport(decoded, target));
+  if (cut) {
     const covered = occlusionReport(await occlusion());
     record(cut);
     record(covered);
@@ -67,7 +82,7 @@ export async function computeAdvanced(
     advancedInfo.BorderCodeValue = Math.max(cut.score, covered.score);
   }
   if (config.CopyWarn) record(await timed('photocopy', () => photocopyReport(target, decoded.image)));
-  if (config.ReshootWarn) record(await timed('reshoot', () => reshootReport(decoded, target)));
+  if (reshoot) record(reshoot);
   if (config.DetectPsWarn) {
     const { covered } = await occlusion();
     record(await timed('doctored', () => doctoredReport(target, decoded.image, covered)));

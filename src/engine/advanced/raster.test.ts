@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RasterImage } from '../types.ts';
-import { boxBlur3, cropRaster, downscaleRaster, downscaleShared, type Plane, shrinkTwoThirds } from './raster.ts';
+import { boxBlur3, cropRaster, downscaleRaster, downscaleShared, type Plane } from './raster.ts';
 
 /** Deterministic, non-smooth bytes (every channel differs, so a channel mix-up shows). */
 function bytes(length: number, seed: number): Uint8Array {
@@ -105,31 +105,5 @@ describe('cropRaster', () => {
   it('gives an empty raster for a rectangle outside the image', () => {
     const c = cropRaster(img, 8, 0, 12, 3);
     expect([c.width, c.data.length]).toEqual([0, 0]);
-  });
-});
-
-describe('shrinkTwoThirds', () => {
-  it('gives each output pixel the mean of the 1.5 × 1.5 source pixels it covers, rounded', () => {
-    const w = 12;
-    const h = 9;
-    const img = { data: Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37 + ((i * i) % 101)) & 255), width: w, height: h, channels: 3 as const };
-    const out = shrinkTwoThirds(img);
-    expect([out.width, out.height]).toEqual([8, 6]);
-    for (let y = 0; y < out.height; y++) {
-      for (let x = 0; x < out.width; x++) {
-        for (let k = 0; k < 3; k++) {
-          // Area of source pixel (sx, sy) inside the output pixel's square [1.5x, 1.5x + 1.5) × [1.5y, …).
-          let sum = 0;
-          for (let sy = 0; sy < h; sy++) {
-            for (let sx = 0; sx < w; sx++) {
-              const ox = Math.max(0, Math.min(sx + 1, 1.5 * (x + 1)) - Math.max(sx, 1.5 * x));
-              const oy = Math.max(0, Math.min(sy + 1, 1.5 * (y + 1)) - Math.max(sy, 1.5 * y));
-              sum += ox * oy * img.data[(sy * w + sx) * 3 + k];
-            }
-          }
-          expect(out.data[(y * out.width + x) * 3 + k]).toBe(Math.round(sum / 2.25));
-        }
-      }
-    }
   });
 });

@@ -124,47 +124,6 @@ export function downscaleRaster(img: RasterImage, factor: number): RasterImage {
   return { data: out, width, height, channels: 3 };
 }
 
-/**
- * Area-average shrink by exactly 2/3: each 3×3 block of source pixels becomes 2×2, each output pixel the
- * mean of the 1.5 × 1.5 source pixels it covers — its corner pixel of the block weighted 4, the two edge
- * pixels beside it 2, the centre 1 (/9), in integers. A last source row or column short of a block is dropped.
- */
-export function shrinkTwoThirds(img: RasterImage): RasterImage {
-  const width = Math.floor(img.width / 3) * 2;
-  const height = Math.floor(img.height / 3) * 2;
-  const ch = img.channels;
-  const src = img.data;
-  const stride = img.width * ch;
-  const out = new Uint8Array(width * height * 3);
-  const ostride = width * 3;
-  // (s + 4) / 9 truncated is s / 9 rounded (never a tie: 9 is odd).
-  const mean = (corner: number, edge1: number, edge2: number, centre: number) => ((4 * corner + 2 * (edge1 + edge2) + centre + 4) / 9) | 0;
-  for (let j = 0; j < height / 2; j++) {
-    const r0 = 3 * j * stride;
-    const r1 = r0 + stride;
-    const r2 = r1 + stride;
-    const o0 = 2 * j * ostride;
-    const o1 = o0 + ostride;
-    for (let i = 0, c = 0, o = 0; i < width / 2; i++, c += 3 * ch, o += 6) {
-      for (let k = 0; k < 3; k++) {
-        const c0 = c + k;
-        const c1 = c0 + ch;
-        const c2 = c1 + ch;
-        const centre = src[r1 + c1];
-        const top = src[r0 + c1];
-        const bottom = src[r2 + c1];
-        const left = src[r1 + c0];
-        const right = src[r1 + c2];
-        out[o0 + o + k] = mean(src[r0 + c0], top, left, centre);
-        out[o0 + o + 3 + k] = mean(src[r0 + c2], top, right, centre);
-        out[o1 + o + k] = mean(src[r2 + c0], bottom, left, centre);
-        out[o1 + o + 3 + k] = mean(src[r2 + c2], bottom, right, centre);
-      }
-    }
-  }
-  return { data: out, width, height, channels: 3 };
-}
-
 const downscaled = new WeakMap<RasterImage, Map<number, RasterImage>>();
 
 /**
