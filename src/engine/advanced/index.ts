@@ -52,10 +52,9 @@ export async function computeAdvanced(
   let canonicalJob: Promise<RasterImage | undefined> | undefined;
   if (config.CropIdCard || config.CropPortrait) {
     rectified = await timed('rectify', () => rectifiedCardForCrop(decoded, target));
-    const fine = rectified;
     // A locate card not made yet (its lines were reused): made from the crop rather than a second warp of
     // the photo. Should libvips fail, the card is warped as usual when first looked at.
-    if (target.provideCard && target.hasCard?.() === false) canonicalJob = canonicalFromCrop(fine).catch(() => undefined);
+    if (target.provideCard && target.hasCard?.() === false) canonicalJob = canonicalFromCrop(rectified).catch(() => undefined);
   }
   // Detectors that do not look at the rectified card run first, while the canonical card is made.
   const cut = config.BorderCheckWarn ? await timed('border', () => borderCutReport(decoded, target)) : undefined;
